@@ -1,0 +1,142 @@
+"""The column schema of every output table: the one place the code and the docs read.
+
+Three tables come out of a run (MODEL.md §4):
+
+* the **series**: one row per month; aggregate columns, then per-sector columns named
+  ``<quantity>.<sector>``;
+* the **event log**: one row per event;
+* the **firm panel**: firm-level snapshots every ``run.firm_panel_every`` months.
+
+Each column is declared once with its dtype, unit and meaning. ``docs/ODD.md`` and the results
+README render these tables; the recorder allocates from them; tests check frames against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .states import HARM_DIMENSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One output column."""
+
+    name: str
+    dtype: str  # numpy/pandas dtype name, or "category" for names stored as text
+    unit: str
+    doc: str
+
+
+SERIES_AGGREGATES: tuple[Column, ...] = (
+    Column("month", "int64", "month", "months since the start (0 = state after the first step)"),
+    Column("date", "datetime64[s]", "date", "first day of the calendar month"),
+    Column("phase", "category", "", "global phase: the most severe live sector phase, by name"),
+    Column("valuation_index", "float64", "index", "Σ revenue × multiple, 100 at the start"),
+    Column("pain", "float64", "share", "economy-wide pain: drawdown + growth shortfall + job loss"),
+    Column("perceived_pain", "float64", "share", "pain as the leadership perceives it (τ_P)"),
+    Column("drawdown", "float64", "share", "valuation index below its decaying peak"),
+    Column("tech_revenue", "float64", "revenue units", "monthly revenue of all live firms"),
+    Column("revenue_growth", "float64", "per month", "monthly growth of tech revenue"),
+    Column("n_firms", "int64", "firms", "live firms at the end of the month"),
+    Column("entries", "int64", "firms", "firms that entered this month"),
+    Column("exits", "int64", "firms", "firms that exited this month (incl. bans, acquisitions)"),
+    Column("acquisitions", "int64", "deals", "acquisitions completed this month"),
+    Column("acquisitions_blocked", "int64", "deals", "acquisitions blocked by merger review"),
+    Column("cases_opened", "int64", "cases", "sanction cases opened by all agencies"),
+    Column("fines_total", "float64", "revenue units", "fines imposed this month"),
+    Column("scandals", "int64", "scandals", "scandals this month (all sectors)"),
+    Column("max_scandal", "float64", "magnitude", "largest scandal magnitude this month (0: none)"),
+    Column("defiance_events", "int64", "events", "public acts of defiance this month"),
+    Column("listing_events", "int64", "events", "foreign listings this month"),
+    Column("pledges", "int64", "firms", "pledges made this month"),
+    Column("mean_protection", "float64", "share", "revenue-weighted local protection faced"),
+    Column("mean_fiscal_dependence", "float64", "share", "mean provincial tech tax / all tax"),
+    Column("foreign_climate", "float64", "index", "exogenous foreign regulatory climate"),
+    Column("macro_shock", "float64", "share", "exogenous macro slump added to pain"),
+)
+
+SECTOR_QUANTITIES: tuple[Column, ...] = (
+    Column("phase", "category", "", "the sector's phase (LOOSE, CRACKDOWN, COMPROMISE, BANNED)"),
+    Column("signal", "float64", "[0,1]", "leadership signal L_s (0 growth first, 1 control)"),
+    Column("floor", "float64", "[0,1]", "regulatory floor F_s"),
+    Column("threshold", "float64", "alarm", "effective alarm threshold θ_s this month"),
+    Column("enforcement", "float64", "[0,1]", "mean agency enforcement intensity E_s"),
+    Column("enforcement_faced", "float64", "[0,1]", "revenue-weighted enforcement firms face e"),
+    Column("expected_enforcement", "float64", "[0,1]", "revenue-weighted firms' belief ê"),
+    Column("alarm", "float64", "alarm", "true alarm A_s: grievance + event alarm"),
+    Column("perceived_alarm", "float64", "alarm", "alarm as the leadership perceives it (τ_G)"),
+    Column("grievance", "float64", "alarm", "public grievance G_s"),
+    Column("harm", "float64", "revenue units", "harm done this month, all dimensions"),
+    *(
+        Column(f"harm_{dim}", "float64", "revenue units", f"harm done this month: {dim}")
+        for dim in HARM_DIMENSIONS
+    ),
+    Column("hhi", "float64", "[0,1]", "Herfindahl index of revenue shares"),
+    Column("revenue", "float64", "revenue units", "monthly revenue of the sector's live firms"),
+    Column("valuation", "float64", "index", "revenue × valuation multiple (index share)"),
+    Column("drawdown", "float64", "share", "sector valuation below its decaying peak"),
+    Column("n_firms", "int64", "firms", "live firms"),
+    Column("aggressiveness", "float64", "[0,1]", "revenue-weighted mean aggressiveness H_s"),
+    Column("violation_record", "float64", "revenue units", "Σ violation records V"),
+    Column("protection", "float64", "[0,1]", "revenue-weighted local protection faced"),
+    Column("cases", "int64", "cases", "cases opened in the sector"),
+    Column("fines", "float64", "revenue units", "fines imposed in the sector"),
+    Column("scandals", "int64", "scandals", "scandals in the sector"),
+)
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("month", "int64", "month", "month of the event"),
+    Column("kind", "category", "", "scandal, defiance, foreign_listing, sanction, "
+           "listing_suspension, acquisition, entry, exit, sector_ban, phase_change, scheduled"),
+    Column("sector", "category", "", "sector name ('' for economy-wide events)"),
+    Column("firm_id", "int64", "id", "Mesa unique_id of the firm involved (-1: none)"),
+    Column("firm_revenue", "float64", "revenue units", "its monthly revenue (NaN: no firm)"),
+    Column("agency", "category", "", "agency involved ('' : none)"),
+    Column("magnitude", "float64", "", "scandal magnitude; fine share of annual revenue; alarm "
+           "added; acquired revenue; new phase's severity code; scheduled magnitude"),
+    Column("fine", "float64", "revenue units", "fine amount (0 unless a sanction)"),
+    Column("detail", "category", "", "new phase for phase_change, reason for exit, "
+           "scheduled kind"),
+)
+
+PANEL_COLUMNS: tuple[Column, ...] = (
+    Column("month", "int64", "month", "snapshot month"),
+    Column("firm_id", "int64", "id", "Mesa unique_id"),
+    Column("sector", "category", "", "sector name"),
+    Column("province", "int64", "index", "home province 0..N_P−1"),
+    Column("revenue", "float64", "revenue units", "monthly revenue"),
+    Column("aggressiveness", "float64", "[0,1]", "a"),
+    Column("expected_enforcement", "float64", "[0,1]", "ê"),
+    Column("violation_record", "float64", "revenue units", "V"),
+    Column("protection", "float64", "[0,1]", "local protection the firm enjoys"),
+    Column("enforcement_faced", "float64", "[0,1]", "e"),
+    Column("blacklisted", "bool", "", "on a blacklist this month"),
+    Column("pledged", "bool", "", "has made a pledge in the current campaign"),
+    Column("listed_abroad", "bool", "", "listed on a foreign exchange"),
+)
+
+
+def sector_column(quantity: str, sector: str) -> str:
+    """Name of a per-sector series column."""
+    return f"{quantity}.{sector}"
+
+
+def series_columns(sectors: tuple[str, ...] | list[str]) -> list[str]:
+    """All series column names, in order, for the given sectors."""
+    names = [c.name for c in SERIES_AGGREGATES]
+    names += [sector_column(q.name, s) for q in SECTOR_QUANTITIES for s in sectors]
+    return names
+
+
+def split_column(name: str) -> tuple[str, str | None]:
+    """``'enforcement.ai'`` → ``('enforcement', 'ai')``; aggregates give ``(name, None)``."""
+    quantity, _, sector = name.partition(".")
+    return (quantity, sector) if sector else (name, None)
+
+
+def markdown_table(columns: tuple[Column, ...]) -> str:
+    """Render a column table as Markdown (for docs)."""
+    lines = ["| column | dtype | unit | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.doc} |" for c in columns]
+    return "\n".join(lines)
