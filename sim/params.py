@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .states import AGENCIES, HARM_DIMENSIONS, Mode, ScheduledKind, Structure
+from .states import AGENCIES, Mode, ScheduledKind, Structure
 
 # --------------------------------------------------------------------------------------------
 # Field metadata
@@ -29,7 +29,7 @@ def spec(
     *,
     symbol: str,
     doc: str,
-    range: tuple[float, float] | None = None,  # noqa: A002 - the natural name for a bound pair
+    range: tuple[float, float] | None = None,
     choices: tuple[str, ...] | None = None,
     unit: str = "",
     sweepable: bool = True,
@@ -201,7 +201,7 @@ class LeadershipParams(_Group):
     foreign_climate_effect: float = spec(0.3, range=(0.0, 0.9), symbol="κ_F",
                                          doc="threshold cut per unit of foreign regulatory climate")
     ban_alarm_multiple: float = spec(1.4, range=(1.0, 5.0), symbol="h_ban",
-                                     doc="perceived alarm above h_ban·θ_A in a crackdown risks a ban")
+                                     doc="alarm above h_ban·θ_A in a crackdown risks a ban")
     ban_min_months: int = spec(6, range=(0, 120), symbol="T_ban", unit="months",
                                doc="crackdown months before a ban may fall")
     ban_probability: float = spec(0.08, range=(0.0, 1.0), symbol="p_ban", unit="per month",
@@ -216,7 +216,7 @@ class LeadershipParams(_Group):
 
 @dataclass(frozen=True, slots=True)
 class AgencyParams(_Group):
-    """The regulatory agencies: targets, zeal, cases and sanctions (MODEL.md §2, 'State regulators')."""
+    """Regulatory agencies: targets, zeal, cases, sanctions (MODEL.md §2, 'State regulators')."""
 
     GROUP = "agencies"
 
@@ -247,6 +247,8 @@ class AgencyParams(_Group):
                                  doc="share of the violation record left after a fine")
     remedy_cut: float = spec(0.4, range=(0.0, 1.0), symbol="r_a",
                              doc="share of aggressiveness removed by a remedy")
+    remedy_revenue_cut: float = spec(0.05, range=(0.0, 1.0), symbol="r_R",
+                                     doc="share of revenue a remedy removes (exclusivity ended)")
     blacklist_months: int = spec(12, range=(0, 120), symbol="T_BL", unit="months",
                                  doc="months a sanctioned firm stays blacklisted")
     blacklist_bonus: float = spec(2.0, range=(0.0, 20.0), symbol="b_BL",
@@ -260,12 +262,12 @@ class AgencyParams(_Group):
     retroactive: bool = spec(True, symbol="retro", sweepable=False,
                              doc="punish the whole violation record (else only recent harm)")
     recent_harm_months: float = spec(6.0, range=(1.0, 60.0), symbol="τ_V,recent",
-                                     unit="months", doc="memory of 'recent' harm without retroaction")
+                                     unit="months", doc="memory of recent harm without retroaction")
 
 
 @dataclass(frozen=True, slots=True)
 class LocalParams(_Group):
-    """Local governments: fiscal dependence, protection, loyalty (MODEL.md §2, 'Local governments')."""
+    """Local governments: fiscal dependence, protection, loyalty (MODEL.md §2)."""
 
     GROUP = "local"
 
@@ -306,7 +308,8 @@ class FirmParams(_Group):
     beta: float = spec(8.0, range=(0.1, 50.0), symbol="β", doc="steepness of the best response")
     reward: float = spec(0.35, range=(0.0, 2.0), symbol="r",
                          doc="return to aggressiveness (scaled by the sector's factor)")
-    cost: float = spec(1.5, range=(0.0, 10.0), symbol="c", doc="cost per unit of expected enforcement")
+    cost: float = spec(1.5, range=(0.0, 10.0), symbol="c",
+                       doc="cost per unit of expected enforcement")
     tau_aggressiveness: float = spec(6.0, range=(0.5, 60.0), symbol="τ_a", unit="months",
                                      doc="time constant of approaching the best response")
     growth_base: float = spec(0.006, range=(-0.05, 0.1), symbol="g_0", unit="per month",
@@ -343,8 +346,9 @@ class FirmParams(_Group):
                                    doc="data-harm profile that makes a sector data-rich")
     exit_revenue: float = spec(0.03, range=(0.0, 1.0), symbol="R_exit",
                                doc="exit below this share of the initial median revenue")
-    entry_rate: float = spec(0.5, range=(0.0, 50.0), symbol="λ_entry", unit="firms/month",
-                             doc="entries per sector per month at full investor confidence")
+    entry_rate: float = spec(1.0, range=(0.0, 50.0), symbol="λ_entry",
+                             unit="per 100 firms per month",
+                             doc="entries per 100 initial firms of a sector a month, × confidence")
     entrant_size: float = spec(0.3, range=(0.01, 10.0), symbol="R_entry",
                                doc="entrant revenue as a share of the initial median revenue")
     initial_belief: float = spec(0.15, range=(0.0, 1.0), symbol="ê_0",
@@ -602,7 +606,7 @@ class Params:
         raise KeyError(f"sectors.{name}")
 
     def override(self, values: Mapping[str, Any]) -> Params:
-        """Return a copy with dotted keys replaced, validated; raise ParameterError listing all problems.
+        """Return a validated copy with dotted keys replaced; ParameterError lists all problems.
 
         Keys are ``group.name`` for scalar groups and ``sectors.<sector>.<name>`` for the sector
         table. Unknown keys are problems too.

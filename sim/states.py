@@ -5,7 +5,7 @@ Enums are stored in results by ``.name`` so that files stay readable.
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
 class Phase(IntEnum):
@@ -23,21 +23,21 @@ class Phase(IntEnum):
     CRACKDOWN = 2
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     """How the leadership turns alarm and pain into a signal."""
 
     CAMPAIGN = "campaign"  # phase machine with thresholds (the default, Zhang's pendulum)
     RULES = "rules"  # proportional, phase-free response (Braithwaite's responsive regulation)
 
 
-class Structure(str, Enum):
+class Structure(StrEnum):
     """How the regulatory agencies are organised."""
 
     FRAGMENTED = "fragmented"  # five agencies, isolated information, a growth faction
     UNIFIED = "unified"  # one agency, shared information, no growth faction
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     """Kinds of rows in the event log (MODEL.md §4)."""
 
     SCANDAL = "scandal"
@@ -53,7 +53,7 @@ class EventKind(str, Enum):
     SCHEDULED = "scheduled"
 
 
-class ScheduledKind(str, Enum):
+class ScheduledKind(StrEnum):
     """Events a scenario may inject at a chosen month (counterfactual history)."""
 
     SCANDAL = "scandal"  # a scandal of the given magnitude in the sector
