@@ -1,0 +1,294 @@
+"""The ``regcycle`` command (also ``python -m sim``): run, validate, list and show scenarios.
+
+Every bad input (a scenario problem, a missing file, a bad option, a folder that cannot be
+resumed) ends with one clear message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .scenario import (
+    ScenarioError,
+    find_scenario,
+    list_scenarios,
+    load_scenario,
+    parse_assignment,
+    to_toml,
+)
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED_RUNS", "EXIT_INTERRUPTED", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED_RUNS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("sim")
+
+EPILOG = """\
+examples:
+  regcycle list
+  regcycle show rules_based
+  regcycle validate scenarios/*.toml
+  regcycle run scenarios/baseline.toml
+  regcycle run scenarios/rules_based.toml --seeds 20 --workers 4
+  regcycle run baseline --months 120 --set leadership.theta_alarm=0.7 --set sectors.ai.alignment=0.5
+  regcycle run baseline --resume results/baseline/20250101-120000
+
+A SCENARIO is a path to a TOML file, or the name of a file in ./scenarios (baseline).
+Results go to <out>/<scenario name>/<YYYYmmdd-HHMMSS>/ (see results/README.md); load them
+in Python with sim.store.load_results(folder).
+"""
+
+RUN_EPILOG = """\
+examples:
+  regcycle run scenarios/baseline.toml
+  regcycle run scenarios/no_zeal.toml --seeds 20 --workers 4 --out /tmp/results
+  regcycle run baseline --months 60 --set agencies.zeal=0 --set leadership.mode=rules
+  regcycle run baseline --resume results/baseline/20250101-120000   # finish a killed run
+
+--set takes KEY=VALUE with KEY as in a scenario file (group.name, sectors.<sector>.<name>,
+run.<setting>) and VALUE written as in TOML (0.6, true, "rules", [[120, 0.5]]); bare words
+are strings. It is validated like the file.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line plus a pointer to --help (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n"
+                                  f"(see '{self.prog} --help')\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _default_scenarios_dir() -> Path:
+    local = Path("scenarios")
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``regcycle`` (subcommands run, validate, list, show)."""
+    parser = _Parser(prog="regcycle", formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="Run the regcycle model (Zhang's regulatory pendulum) from "
+                                 "scenario files and write result series to disk.",
+                     epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"regcycle {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run every replication of a scenario and write results",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Run every replication of a scenario in parallel and write "
+                                     "the results folder.", epilog=RUN_EPILOG)
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario file or name")
+    run.add_argument("--seeds", type=_positive, metavar="N",
+                     help="number of replications (default: the scenario's)")
+    run.add_argument("--months", type=_positive, metavar="M",
+                     help="months to simulate (default: the scenario's run.months)")
+    run.add_argument("--out", default="results", metavar="DIR",
+                     help="results root; the folder is DIR/<scenario>/<id> (default: results)")
+    run.add_argument("--workers", type=_positive, metavar="N",
+                     help="worker processes (default: the scenario's run.workers, else one "
+                          "per CPU)")
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a parameter for this run (repeatable)")
+    run.add_argument("--resume", metavar="DIR",
+                     help="complete an earlier folder of the same command, skipping its "
+                          "finished runs")
+    run.add_argument("--no-plot", dest="plot", action="store_false",
+                     help="do not write overview.png")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    run.set_defaults(func=_cmd_run)
+
+    val = sub.add_parser("validate", help="check scenario files and print every problem",
+                         description="Check scenario files (and the files they extend); print "
+                                     "every problem. Exit status 0 if all are valid, else 2.")
+    val.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    val.set_defaults(func=_cmd_validate)
+
+    lst = sub.add_parser("list", help="list the scenarios with their descriptions",
+                         description="List the scenario files of a folder.")
+    lst.add_argument("--dir", type=Path, default=None, metavar="DIR",
+                     help="scenario folder (default: ./scenarios)")
+    lst.set_defaults(func=_cmd_list)
+
+    show = sub.add_parser("show", help="print the fully resolved parameters of a scenario",
+                          description="Print a scenario with every parameter resolved (after "
+                                      "extends and defaults) as TOML; values that differ from "
+                                      "the defaults are marked.")
+    show.add_argument("scenario", metavar="SCENARIO")
+    show.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a parameter (repeatable)")
+    show.add_argument("--json", action="store_true", help="print a flat JSON object instead")
+    show.set_defaults(func=_cmd_show)
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------
+
+
+def _load(arg: str, sets: Sequence[str], months: int | None = None,
+          replications: int | None = None):
+    overrides: dict[str, object] = {}
+    for text in sets:
+        key, value = parse_assignment(text)
+        overrides[key] = value
+    if months is not None:
+        overrides["run.months"] = months
+    path = find_scenario(arg, [_default_scenarios_dir()])
+    return load_scenario(path, overrides, replications=replications)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run_scenario
+    from .store import MANIFEST, load_results
+
+    scenario = _load(args.scenario, args.sets, args.months, args.seeds)
+    t0 = time.perf_counter()
+    command = ["regcycle", *args.argv]
+    folder = None
+    try:
+        folder = run_scenario(scenario, out=args.out, resume=args.resume, workers=args.workers,
+                              progress=not args.quiet, plot=args.plot, command=command)
+    except KeyboardInterrupt:
+        print("regcycle: interrupted; finished runs are kept. Resume with:\n"
+              f"  regcycle run {args.scenario} ... --resume <folder>", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    manifest = json.loads((folder / MANIFEST).read_text())
+    runs = manifest["runs"]
+    failed = [r for r in runs if r["status"] != "done"]
+    if failed:
+        ids = ", ".join(str(r["run_id"]) for r in failed)
+        print(f"regcycle: {len(failed)} of {len(runs)} runs failed (run {ids}); the errors are "
+              f"in {folder / MANIFEST}.\nRetry them with: regcycle run {args.scenario} "
+              f"--resume {folder}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
+    if not args.quiet:
+        res = load_results(folder, params=False)
+        print(f"{scenario.name}: {len(runs)} runs × {scenario.params.run.months} months in "
+              f"{time.perf_counter() - t0:.1f} s → {folder}")
+        print(f"  {len(res.series)} series rows, {len(res.events)} events"
+              + (f", {len(res.panel)} panel rows" if res.panel is not None else ""))
+        if (folder / "overview.png").is_file():
+            print(f"  overview plot: {folder / 'overview.png'}")
+        print(f"  load with: sim.store.load_results({str(folder)!r})")
+    else:
+        print(folder)
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    scen_dir = _default_scenarios_dir()
+    for arg in args.scenarios:
+        path = find_scenario(arg, [scen_dir])
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            status = EXIT_BAD_INPUT
+            n = len(exc.problems)
+            print(f"{path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
+            for p in exc.problems:
+                print(f"  {p}", file=sys.stderr)
+        else:
+            print(f"{path}: ok ({scenario.name}: {scenario.replications} runs × "
+                  f"{scenario.params.run.months} months)")
+    return status
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    folder = args.dir or _default_scenarios_dir()
+    if not folder.is_dir():
+        print(f"regcycle: {folder}: no such folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    entries = list_scenarios(folder)
+    if not entries:
+        print(f"{folder}: no scenario files")
+        return EXIT_OK
+    width = max(len(p.name) for p, _, _ in entries)
+    for path, _name, description in entries:
+        print(f"{path.name:<{width}}  {description or '(unreadable: run regcycle validate)'}")
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args.sets)
+    if args.json:
+        flat = {"scenario.name": scenario.name, "scenario.description": scenario.description,
+                "run.seeds": list(scenario.seeds), **scenario.params.to_flat_dict()}
+        print(json.dumps(flat, indent=2, default=list))
+    else:
+        print(to_toml(scenario), end="")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+
+def _print_problems(exc: ScenarioError) -> None:
+    n = len(exc.problems)
+    if n == 1:
+        print(f"regcycle: {exc.problems[0]}", file=sys.stderr)
+        return
+    print(f"regcycle: {n} problems:", file=sys.stderr)
+    for p in exc.problems:
+        print(f"  {p}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``regcycle`` command.
+
+    Args:
+        argv: the arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 success, 1 some runs failed, 2 bad input, 130 interrupted.
+    """
+    from .store import StoreError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    args.argv = argv
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+                        level=logging.INFO if args.verbose else logging.WARNING)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        _print_problems(exc)
+    except StoreError as exc:
+        print(f"regcycle: {exc}", file=sys.stderr)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"regcycle: {where}{exc.strerror or exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT

@@ -1,0 +1,730 @@
+"""Results folders: atomic per-run writes, resume, manifest, and loading into pandas.
+
+One folder per invocation of ``regcycle run``, ``results/<scenario>/<id>/``::
+
+    manifest.json     provenance and status (scenario text and hash, resolved parameters, seeds,
+                      versions, git revision, platform, times, status of every run)
+    runs.parquet      one row per run: run_id, seed, scenario, status, every resolved parameter
+    series.parquet    one row per run and month: run_id, seed, then sim.schema.series_columns
+    events.parquet    the event logs: run_id, seed, then sim.schema.EVENT_COLUMNS
+    panel.parquet     the firm panels (only when run.firm_panel_every > 0)
+    overview.png      enforcement per sector with phases shaded, run 0
+
+While runs are going on, each finished run is a directory ``parts/run-NNNNNN/`` written under a
+temporary name and renamed into place, so a run is either fully present or absent whatever
+kills the process. When every run is done the parts are gathered into the tables above (each
+written to a temporary name, then renamed), the manifest is marked ``complete`` and the parts
+are removed. Resuming a folder skips runs whose part exists and checks that it was made with
+the same parameters and seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES, Column
+
+if TYPE_CHECKING:
+    from .runner import RunResult, RunSpec
+    from .scenario import Scenario
+
+__all__ = [
+    "EVENTS",
+    "MANIFEST",
+    "OVERVIEW",
+    "PANEL",
+    "RUNS",
+    "SERIES",
+    "Results",
+    "ResultsFolder",
+    "StoreError",
+    "latest_results",
+    "load_results",
+    "load_series",
+    "runs_table",
+    "spec_hash",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+RUNS = "runs.parquet"
+SERIES = "series.parquet"
+EVENTS = "events.parquet"
+PANEL = "panel.parquet"
+OVERVIEW = "overview.png"
+PARTS = "parts"
+ID_COLUMNS = ("run_id", "seed")
+DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "tqdm", "networkx")
+
+
+class StoreError(ValueError):
+    """A results folder cannot be used as asked (not a results folder, different runs...)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers: atomic files, hashes, provenance
+# --------------------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def _atomic_write_json(path: Path, obj: Any) -> None:
+    _atomic_write_bytes(path, (json.dumps(obj, indent=2, default=_json_default) + "\n").encode())
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False, engine="pyarrow")
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = _tmp_name(path)
+    try:
+        _write_parquet(frame, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (tuple, set)):
+        return list(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if hasattr(obj, "item"):  # numpy scalars
+        return obj.item()
+    return str(obj)
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, default=_json_default, separators=(",", ":"))
+
+
+def spec_hash(spec: RunSpec) -> str:
+    """A hash of what determines a run's output: its id, seed and every parameter."""
+    payload = {"run_id": spec.run_id, "seed": spec.seed, "params": spec.params.to_flat_dict()}
+    return hashlib.sha256(_canonical(payload).encode()).hexdigest()
+
+
+def _fingerprint(specs: Sequence[RunSpec]) -> str:
+    h = hashlib.sha256()
+    for spec in specs:
+        h.update(spec_hash(spec).encode())
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in ("regcycle", *DEPENDENCIES):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _git() -> dict[str, Any] | None:
+    """The git revision of the code that runs (not of the working directory), if any."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                 "--untracked-files=no"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"revision": rev, "dirty": bool(status.strip())}
+
+
+def _platform() -> dict[str, Any]:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "python_implementation": platform.python_implementation(),
+        "cpu_count": os.cpu_count(),
+        "executable": sys.executable,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+
+def _schema(table: str, frame_columns: Iterable[str]) -> dict[str, str]:
+    """Schema dtypes by column for one of the output tables."""
+    if table == "series":
+        dtypes = {c.name: c.dtype for c in SERIES_AGGREGATES}
+        quantities = {q.name: q.dtype for q in SECTOR_QUANTITIES}
+        for name in frame_columns:
+            quantity, _, sector = name.partition(".")
+            if sector and quantity in quantities:
+                dtypes[name] = quantities[quantity]
+        return dtypes
+    columns: tuple[Column, ...] = EVENT_COLUMNS if table == "events" else PANEL_COLUMNS
+    return {c.name: c.dtype for c in columns}
+
+
+def _normalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Give every schema column its dtype; categories are the sorted values found."""
+    dtypes = _schema(table, frame.columns)
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        dtype = dtypes.get(name, "int64" if name in ID_COLUMNS else None)
+        if dtype == "category":
+            col = pd.Series(pd.Categorical(col.astype(object)), name=name, index=frame.index)
+        elif dtype is not None and str(col.dtype) != dtype:
+            col = col.astype(dtype)
+        out[name] = col
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _empty(table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    cols = list(columns) if columns is not None else \
+        [*ID_COLUMNS, *(c.name for c in (EVENT_COLUMNS if table == "events" else PANEL_COLUMNS))]
+    dtypes = _schema(table, cols)
+    data = {}
+    for c in cols:
+        dtype = dtypes.get(c, "int64" if c in ID_COLUMNS else "float64")
+        data[c] = pd.Series([], dtype="category" if dtype == "category" else dtype)
+    return pd.DataFrame(data)
+
+
+def _gather(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None]
+    nonempty = [f for f in frames if len(f)]
+    if not nonempty:
+        return _normalize(_empty(table, frames[0].columns if frames else None), table)
+    joined = pd.concat(nonempty, ignore_index=True) if len(nonempty) > 1 else nonempty[0]
+    return _normalize(joined.reset_index(drop=True), table)
+
+
+def runs_table(specs: Sequence[RunSpec], status: dict[int, str] | None = None) -> pd.DataFrame:
+    """One row per run: ``run_id``, ``seed``, ``scenario``, ``status``, every resolved parameter.
+
+    Scheduled events and exogenous series are stored as JSON text in their columns.
+    """
+    status = status or {}
+    rows = []
+    for spec in specs:
+        row: dict[str, Any] = {"run_id": spec.run_id, "seed": spec.seed,
+                               "scenario": spec.scenario,
+                               "status": status.get(spec.run_id, "pending")}
+        for key, value in spec.params.to_flat_dict().items():
+            row[key] = _canonical(value) if isinstance(value, (list, tuple, dict)) else value
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["run_id"] = frame["run_id"].astype("int64")
+        frame["seed"] = frame["seed"].astype("int64")
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a folder
+# --------------------------------------------------------------------------------------------
+
+
+class ResultsFolder:
+    """A results folder being written (see the module docstring for its layout).
+
+    Use :meth:`create` for a new folder or :meth:`open` to resume one, then :meth:`begin`,
+    :meth:`write_run` per result, and :meth:`finish`.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.manifest: dict[str, Any] = {}
+        self._specs: dict[int, RunSpec] = {}
+        self._failed: dict[int, dict[str, Any]] = {}
+        self._complete = False
+
+    # ---- opening ----
+    @classmethod
+    def create(cls, root: str | Path, name: str) -> ResultsFolder:
+        """Create ``<root>/<name>/<YYYYmmdd-HHMMSS>[-k]/`` (never reusing a folder)."""
+        parent = Path(root) / name
+        parent.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        for k in range(1, 1000):
+            path = parent / (stamp if k == 1 else f"{stamp}-{k}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            return cls(path)
+        raise StoreError(f"{parent}: cannot create a new results folder")  # pragma: no cover
+
+    @classmethod
+    def open(cls, path: str | Path) -> ResultsFolder:
+        """Open an existing folder to resume it.
+
+        Raises:
+            StoreError: if the path is not a results folder.
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise StoreError(f"{path}: no such results folder")
+        if not (path / MANIFEST).is_file() and not (path / PARTS).is_dir():
+            raise StoreError(f"{path}: not a results folder (no {MANIFEST})")
+        return cls(path)
+
+    # ---- parts ----
+    @property
+    def parts(self) -> Path:
+        """Where finished runs wait to be gathered."""
+        return self.path / PARTS
+
+    def _part(self, run_id: int) -> Path:
+        return self.parts / f"run-{run_id:06d}"
+
+    def _failed_marker(self, run_id: int) -> Path:
+        return self.parts / f"run-{run_id:06d}.failed.json"
+
+    def done_runs(self) -> dict[int, dict[str, Any]]:
+        """Finished runs present as parts: run id → the part's ``run.json``."""
+        out: dict[int, dict[str, Any]] = {}
+        if not self.parts.is_dir():
+            return out
+        for part in self.parts.glob("run-*"):
+            if not part.is_dir():
+                continue
+            try:
+                meta = json.loads((part / "run.json").read_text())
+                out[int(meta["run_id"])] = meta
+            except (OSError, ValueError, KeyError) as exc:
+                raise StoreError(f"{part}: unreadable run ({exc})") from exc
+        return out
+
+    # ---- the life of a folder ----
+    def begin(self, scenario: Scenario, specs: Sequence[RunSpec],
+              command: Iterable[str] | None = None) -> list[RunSpec]:
+        """Write (or, resuming, check and update) the manifest; return the runs still to do.
+
+        Raises:
+            StoreError: when resuming a folder made for other runs.
+        """
+        self._specs = {s.run_id: s for s in specs}
+        fingerprint = _fingerprint(specs)
+        invocation = {"started": _now(), "command": list(command or []), "cwd": os.getcwd(),
+                      "pid": os.getpid()}
+        manifest_path = self.path / MANIFEST
+        if manifest_path.is_file():
+            try:
+                old = json.loads(manifest_path.read_text())
+            except ValueError as exc:
+                raise StoreError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+            if old.get("fingerprint") != fingerprint:
+                raise StoreError(
+                    f"{self.path}: was made for other runs (scenario "
+                    f"{old.get('scenario', {}).get('name')!r}, {len(old.get('runs', []))} runs);"
+                    " --resume needs the same scenario, overrides, seeds and months")
+            self.manifest = old
+            self.manifest.setdefault("invocations", []).append(invocation)
+            if old.get("status") == "complete":
+                self._complete = True
+                if self.parts.exists():  # killed while removing parts
+                    shutil.rmtree(self.parts, ignore_errors=True)
+                _atomic_write_json(manifest_path, self.manifest)
+                return []
+        else:
+            self.manifest = self._new_manifest(scenario, specs, fingerprint)
+            self.manifest["invocations"] = [invocation]
+        self.parts.mkdir(exist_ok=True)
+        for leftover in self.parts.glob(".tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() \
+                else leftover.unlink(missing_ok=True)
+        done = self.done_runs()
+        for run_id, meta in done.items():
+            spec = self._specs.get(run_id)
+            if spec is None or meta.get("spec_hash") != spec_hash(spec):
+                raise StoreError(f"{self._part(run_id)}: made with other parameters or seed "
+                                 "than this command asks for")
+        self.manifest["status"] = "running"
+        self.manifest["runs"] = self._run_rows(done)
+        _atomic_write_json(manifest_path, self.manifest)
+        return [s for s in specs if s.run_id not in done]
+
+    def _new_manifest(self, scenario: Scenario, specs: Sequence[RunSpec],
+                      fingerprint: str) -> dict[str, Any]:
+        params = specs[0].params if specs else scenario.params
+        return {
+            "format_version": FORMAT_VERSION,
+            "tool": "regcycle",
+            "id": self.path.name,
+            "status": "running",
+            "started": _now(),
+            "finished": None,
+            "scenario": {
+                "name": scenario.name,
+                "description": scenario.description,
+                "path": scenario.path,
+                "hash": scenario.hash,
+                "files": [{"path": s.path, "sha256": s.sha256, "text": s.text}
+                          for s in scenario.sources],
+                "overrides": dict(scenario.overrides),
+            },
+            "params": params.to_flat_dict(),
+            "seeds": {"root": scenario.seed_root, "replications": len(specs),
+                      "per_run": [s.seed for s in specs]},
+            "fingerprint": fingerprint,
+            "versions": _versions(),
+            "git": _git(),
+            "platform": _platform(),
+            "files": {"runs": RUNS, "series": SERIES, "events": EVENTS,
+                      "panel": PANEL if params.run.firm_panel_every else None,
+                      "overview": OVERVIEW},
+        }
+
+    def _run_rows(self, done: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        rows = []
+        for run_id, spec in sorted(self._specs.items()):
+            if run_id in done:
+                meta = done[run_id]
+                rows.append({"run_id": run_id, "seed": spec.seed, "status": "done",
+                             "started": meta.get("started"), "finished": meta.get("finished"),
+                             "seconds": meta.get("seconds")})
+            elif run_id in self._failed:
+                rows.append({"run_id": run_id, "seed": spec.seed, "status": "failed",
+                             **{k: self._failed[run_id].get(k)
+                                for k in ("started", "finished", "seconds", "error")}})
+            else:
+                rows.append({"run_id": run_id, "seed": spec.seed, "status": "pending"})
+        return rows
+
+    def write_run(self, result: RunResult) -> None:
+        """Store one run's result atomically (a failed run leaves a ``.failed.json`` marker)."""
+        spec = self._specs[result.run_id]
+        meta = {"run_id": result.run_id, "seed": result.seed, "spec_hash": spec_hash(spec),
+                "started": result.started, "finished": result.finished,
+                "seconds": round(result.seconds, 3)}
+        if not result.ok:
+            self._failed[result.run_id] = {**meta, "error": result.error}
+            _atomic_write_json(self._failed_marker(result.run_id), self._failed[result.run_id])
+            log.error("run %d (seed %d) failed:\n%s", result.run_id, result.seed, result.error)
+            return
+        final = self._part(result.run_id)
+        tmp = self.parts / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        try:
+            assert result.series is not None and result.events is not None
+            _write_parquet(result.series, tmp / "series.parquet")
+            _write_parquet(result.events, tmp / "events.parquet")
+            if result.panel is not None:
+                _write_parquet(result.panel, tmp / "panel.parquet")
+            with open(tmp / "run.json", "w") as fh:
+                json.dump(meta, fh, indent=2)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _fsync_dir(tmp)
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not final.is_dir():
+                    raise
+                log.warning("run %d was already stored; keeping the first copy", result.run_id)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        _fsync_dir(self.parts)
+        self._failed.pop(result.run_id, None)
+        self._failed_marker(result.run_id).unlink(missing_ok=True)
+
+    def mark_interrupted(self) -> None:
+        """Record in the manifest that this invocation stopped early (best effort)."""
+        if not self.manifest:
+            return
+        try:
+            self.manifest["status"] = "interrupted"
+            self.manifest["runs"] = self._run_rows(self.done_runs())
+            _atomic_write_json(self.path / MANIFEST, self.manifest)
+        except (OSError, StoreError):  # pragma: no cover - best effort while stopping
+            pass
+
+    def finish(self, specs: Sequence[RunSpec]) -> dict[str, Any]:
+        """Gather the parts into the folder's tables and complete the manifest.
+
+        When every run is done the folder is marked ``complete`` and the parts are removed;
+        otherwise it is ``incomplete`` (failed runs listed in the manifest) and the parts stay
+        for a later ``--resume``.
+
+        Returns:
+            The manifest.
+        """
+        manifest_path = self.path / MANIFEST
+        if self._complete:
+            self.manifest["invocations"][-1]["finished"] = _now()
+            _atomic_write_json(manifest_path, self.manifest)
+            return self.manifest
+        done = self.done_runs()
+        ids = sorted(done)
+        status = {s.run_id: ("done" if s.run_id in done else
+                             "failed" if s.run_id in self._failed else "pending") for s in specs}
+        tables: dict[str, list[pd.DataFrame]] = {"series": [], "events": [], "panel": []}
+        has_panel = bool(specs and specs[0].params.run.firm_panel_every)
+        for run_id in ids:
+            part = self._part(run_id)
+            tables["series"].append(pd.read_parquet(part / "series.parquet"))
+            tables["events"].append(pd.read_parquet(part / "events.parquet"))
+            if has_panel and (part / "panel.parquet").is_file():
+                tables["panel"].append(pd.read_parquet(part / "panel.parquet"))
+        _atomic_write_parquet(_gather(tables["series"], "series"), self.path / SERIES)
+        _atomic_write_parquet(_gather(tables["events"], "events"), self.path / EVENTS)
+        if has_panel:
+            _atomic_write_parquet(_gather(tables["panel"], "panel"), self.path / PANEL)
+        _atomic_write_parquet(runs_table(specs, status), self.path / RUNS)
+        complete = len(done) == len(specs)
+        self.manifest["status"] = "complete" if complete else "incomplete"
+        self.manifest["finished"] = _now()
+        self.manifest["runs"] = self._run_rows(done)
+        self.manifest["invocations"][-1]["finished"] = self.manifest["finished"]
+        _atomic_write_json(manifest_path, self.manifest)
+        if complete:
+            shutil.rmtree(self.parts, ignore_errors=True)
+        return self.manifest
+
+    def write_overview(self, run_id: int | None = None) -> Path | None:
+        """Write ``overview.png``: enforcement per sector with phases shaded, for one run.
+
+        Args:
+            run_id: the run to draw (default: the first run present).
+
+        Returns:
+            The image's path, or None when there is nothing to draw or plotting failed
+            (logged; a missing plot never fails a run).
+        """
+        path = self.path / SERIES
+        if not path.is_file():
+            return None
+        try:
+            from matplotlib.figure import Figure
+
+            from .plots import plot_overview
+
+            series = pd.read_parquet(path)
+            if series.empty:
+                return None
+            rid = int(series["run_id"].min()) if run_id is None else run_id
+            one = series[series["run_id"] == rid].drop(columns=list(ID_COLUMNS))
+            one = one.reset_index(drop=True)
+            seed = int(series.loc[series["run_id"] == rid, "seed"].iloc[0])
+            name = self.manifest.get("scenario", {}).get("name", self.path.parent.name)
+            fig = Figure(figsize=(10, 4.5), layout="constrained")
+            ax = fig.subplots()
+            plot_overview(one, ax=ax, title=f"{name}: run {rid} (seed {seed})")
+            out = self.path / OVERVIEW
+            tmp = _tmp_name(out)
+            try:
+                fig.savefig(tmp, format="png", dpi=120)
+                os.replace(tmp, out)
+            finally:
+                tmp.unlink(missing_ok=True)
+            return out
+        except Exception as exc:  # the plot is a courtesy, not a result
+            log.warning("could not draw %s: %s", OVERVIEW, exc)
+            return None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a folder
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Results:
+    """A results folder loaded into pandas.
+
+    Attributes:
+        path: the folder.
+        manifest: ``manifest.json``.
+        runs: one row per run (``run_id``, ``seed``, ``scenario``, ``status``, parameters).
+        series: the monthly series of all runs (parameters joined when asked).
+        events: the event logs of all runs (parameters joined when asked).
+        panel: the firm panels, or None when the run did not record them.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    events: pd.DataFrame
+    panel: pd.DataFrame | None
+
+    @property
+    def scenario(self) -> str:
+        """The scenario's name."""
+        return str(self.manifest.get("scenario", {}).get("name", ""))
+
+    @property
+    def param_columns(self) -> list[str]:
+        """The parameter columns of :attr:`runs` (dotted keys)."""
+        return [c for c in self.runs.columns if c not in (*ID_COLUMNS, "scenario", "status")]
+
+    def run(self, run_id: int) -> pd.DataFrame:
+        """One run's series with only the schema columns (what the plot functions take)."""
+        one = self.series[self.series["run_id"] == run_id]
+        if one.empty:
+            raise KeyError(f"no run {run_id} in {self.path}")
+        drop = [c for c in (*ID_COLUMNS, "scenario", *self.param_columns) if c in one.columns]
+        return one.drop(columns=drop).reset_index(drop=True)
+
+
+def _join(frame: pd.DataFrame, runs: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    if not columns:
+        return frame
+    clash = [c for c in columns if c in frame.columns]
+    if clash:
+        raise StoreError(f"parameter columns clash with table columns: {clash}")
+    return frame.merge(runs[["run_id", *columns]], on="run_id", how="left", validate="m:1")
+
+
+def load_results(path: str | Path, *, params: bool | Sequence[str] = True) -> Results:
+    """Load a results folder into pandas frames.
+
+    Args:
+        path: the folder (``results/<scenario>/<id>``).
+        params: join parameters onto the series, events and panel: True for every parameter
+            (and the scenario's name), False for none, or a list of dotted keys
+            (``["leadership.mode", "agencies.zeal"]``).
+
+    Returns:
+        The folder's tables.
+
+    Raises:
+        StoreError: if the folder has no tables yet (never finished) or an unknown
+            parameter is asked for.
+    """
+    path = Path(path)
+    if not (path / MANIFEST).is_file():
+        raise StoreError(f"{path}: not a results folder (no {MANIFEST})")
+    manifest = json.loads((path / MANIFEST).read_text())
+    if not (path / SERIES).is_file():
+        raise StoreError(f"{path}: holds no finished tables yet (status "
+                         f"{manifest.get('status')!r}); resume it with regcycle run --resume")
+    runs = pd.read_parquet(path / RUNS)
+    series = pd.read_parquet(path / SERIES)
+    events = pd.read_parquet(path / EVENTS)
+    panel = pd.read_parquet(path / PANEL) if (path / PANEL).is_file() else None
+    all_params = [c for c in runs.columns if c not in (*ID_COLUMNS, "status")]
+    if params is True:
+        columns = all_params
+    elif params is False:
+        columns = []
+    else:
+        columns = list(params)
+        unknown = [c for c in columns if c not in all_params]
+        if unknown:
+            raise StoreError(f"unknown parameter columns {unknown}; the runs table has "
+                             f"{', '.join(all_params)}")
+    series = _join(series, runs, columns)
+    events = _join(events, runs, columns)
+    if panel is not None:
+        panel = _join(panel, runs, columns)
+    return Results(path, manifest, runs, series, events, panel)
+
+
+def load_series(paths: Iterable[str | Path], *,
+                params: bool | Sequence[str] = ("scenario",)) -> pd.DataFrame:
+    """The series of several results folders in one frame, for comparing scenarios.
+
+    Args:
+        paths: results folders.
+        params: parameters to join (as in :func:`load_results`; by default the scenario name).
+
+    Returns:
+        The concatenated series with a ``results`` column (the folder's id) in front.
+    """
+    frames = []
+    for p in paths:
+        res = load_results(p, params=params)
+        frame = res.series
+        frame.insert(0, "results", Path(p).name)
+        frames.append(frame)
+    if not frames:
+        raise StoreError("no results folders given")
+    return pd.concat(frames, ignore_index=True)
+
+
+def latest_results(root: str | Path = "results", scenario: str | None = None, *,
+                   complete: bool = True) -> Path:
+    """The most recent results folder under ``root`` (optionally of one scenario).
+
+    Args:
+        root: the results root.
+        scenario: a scenario name (default: any).
+        complete: only folders whose manifest says ``complete``.
+
+    Raises:
+        StoreError: if there is none.
+    """
+    pattern = f"{scenario}/*/{MANIFEST}" if scenario else f"*/*/{MANIFEST}"
+    found = []
+    for m in Path(root).glob(pattern):
+        try:
+            manifest = json.loads(m.read_text())
+        except (OSError, ValueError):
+            continue
+        if complete and manifest.get("status") != "complete":
+            continue
+        found.append((str(manifest.get("started", "")), m.parent.name, m.parent))
+    if not found:
+        what = f"scenario {scenario!r}" if scenario else "any scenario"
+        raise StoreError(f"{root}: no {'complete ' if complete else ''}results of {what}")
+    return max(found)[2]
