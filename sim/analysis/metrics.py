@@ -114,9 +114,13 @@ def coefficient_of_variation(x: Sequence[float] | np.ndarray) -> float:
 def dominant_period(x: Sequence[float] | np.ndarray | list[np.ndarray]) -> float:
     """Period (in samples) of the highest peak of the periodogram, zero frequency excluded.
 
+    Each series is linearly detrended (a run-long drift is not a cycle) and zero-padded to four
+    times its length, so the frequency grid is ``k / 4N``: with a 240-month run the period is
+    read to within a few months for periods up to about 120 months. A cycle longer than the run
+    cannot be measured and shows as the run's length or more.
+
     Args:
-        x: one series, or several series of equal length whose periodograms are summed
-            (each is demeaned first).
+        x: one series, or several series of equal length whose periodograms are summed.
 
     Returns:
         ``1 / f`` at the largest power; NaN for constant or too short series.
@@ -127,7 +131,8 @@ def dominant_period(x: Sequence[float] | np.ndarray | list[np.ndarray]) -> float
         return float("nan")
     power = None
     for a in arrays:
-        f, p = signal.periodogram(a, fs=1.0, detrend="constant", scaling="spectrum")
+        f, p = signal.periodogram(a, fs=1.0, detrend="linear", nfft=4 * a.size,
+                                  scaling="spectrum")
         power = p if power is None else power + p
     f, power = f[1:], power[1:]
     if power.size == 0 or not np.nanmax(power) > 1e-15:
@@ -276,6 +281,11 @@ def _crackdown_row(series: pd.DataFrame, m: np.ndarray, idx_of: dict[int, int], 
     floor = series[col("floor", sector)].to_numpy(dtype=float)
     after = slice(i1 + 1, min(n, i1 + 1 + window))
     comp_start = int(nxt["start"]) if next_phase == COMPROMISE else None
+    # the month enforcement first reaches 90 % of its rise (a plateau, robust to E → 1 slowly)
+    rise = enf[base: ip + 1]
+    reached = np.flatnonzero(rise >= rise[0] + 0.9 * (peak - rise[0])) if peak > rise[0] \
+        else np.array([ip - base])
+    i90 = base + int(reached[0])
     pain = float("nan")
     if comp_start is not None and "perceived_pain" in series.columns:
         pain = float(series["perceived_pain"].to_numpy(dtype=float)[idx_of[comp_start]])
@@ -296,7 +306,7 @@ def _crackdown_row(series: pd.DataFrame, m: np.ndarray, idx_of: dict[int, int], 
         "amplitude": peak - trough,
         "onset_sharpness": sharp,
         "trigger_to_sanction": lag,
-        "peak_to_compromise": float(comp_start - m[ip]) if comp_start is not None
+        "peak_to_compromise": float(comp_start - m[i90]) if comp_start is not None
         else float("nan"),
         "pain_at_exit": pain,
         "drawdown_sector": _drawdown(col("valuation", sector)),

@@ -55,7 +55,8 @@ EPISODE_METRICS: dict[str, str] = {
                        "peak (linear interpolation)",
     "trigger_to_sanction": "months from the trigger to the sector's first sanction event at or "
                            "after it (within the cycle)",
-    "peak_to_compromise": "months from peak enforcement to the first COMPROMISE month",
+    "peak_to_compromise": "months from the first month enforcement reaches 90 % of its rise "
+                          "(the peak plateau) to the first COMPROMISE month",
     "pain_at_exit": "perceived pain in the first COMPROMISE month",
     "drawdown_sector": "1 − (min sector valuation over the cycle) / (max over the window "
                        "before onset, onset included)",
@@ -83,7 +84,8 @@ RUN_METRICS: dict[str, str] = {
     "share_crackdown": "share of sector-months in CRACKDOWN",
     "share_banned": "share of sector-months BANNED",
     "dominant_period": "period (months) of the highest peak of the summed periodograms of the "
-                       "sectors' enforcement (scipy.signal.periodogram, mean removed)",
+                       "sectors' enforcement (scipy.signal.periodogram, linear trend removed, "
+                       "zero-padded ×4)",
     "sync_overlap": "mean pairwise Jaccard overlap of sectors' CRACKDOWN months",
     "sync_plv": "mean pairwise phase-locking value of sectors' enforcement (Hilbert phase)",
     "enforcement_kurtosis": "excess kurtosis of monthly changes in enforcement, sectors pooled",
@@ -92,7 +94,8 @@ RUN_METRICS: dict[str, str] = {
     "amplitude_median": "median crackdown amplitude (peak − trough enforcement)",
     "onset_sharpness_median": "median 10–90 % rise time of enforcement (months)",
     "trigger_to_sanction_median": "median months from trigger to first sanction",
-    "peak_to_compromise_median": "median months from peak enforcement to COMPROMISE",
+    "peak_to_compromise_median": "median months from peak plateau (90 % of the rise) to "
+                                 "COMPROMISE",
     "drawdown_median": "median valuation-index drawdown around crackdowns",
     "drawdown_max": "largest valuation-index drawdown around a crackdown",
     "floor_ratchet_share": "share of crackdowns whose floor after exceeds the floor before",

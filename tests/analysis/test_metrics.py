@@ -129,3 +129,19 @@ def test_synchrony_of_hand_run(hand_run):
                                       "enforcement.y": 0.4 + 0.2 * np.sin(2 * np.pi * T / 48 - 1)})
     assert synchrony(locked)["plv"] == pytest.approx(1.0, abs=1e-9)
     assert math.isnan(synchrony(locked)["overlap"])
+
+
+def test_dominant_period_ignores_a_run_long_trend():
+    drift = np.sin(2 * np.pi * T / 40) + 0.02 * T  # the drift alone would win at 4N / 1 months
+    assert dominant_period(drift) == pytest.approx(40.0)
+
+
+def test_peak_to_compromise_counts_from_the_plateau():
+    # enforcement creeps towards 1 into the compromise; the plateau (90 % of the rise) is month 3
+    phases = ["LOOSE"] * 2 + ["CRACKDOWN"] * 4 + ["COMPROMISE"] * 4
+    enf = [0.0, 0.0, 0.5, 0.95, 0.97, 0.98, 0.99, 1.0, 0.6, 0.3]
+    row = crackdowns(synthetic_series({"s": phases}, values={"enforcement.s": enf})).iloc[0]
+    assert (row.peak_enforcement, row.peak_month) == (1.0, 7)
+    assert row.peak_to_compromise == 6 - 3
+    # 10 % (0.1) at month 1 + 0.1 / 0.5; 90 % (0.9) at month 2 + 0.4 / 0.45
+    assert row.onset_sharpness == pytest.approx((2 + 0.4 / 0.45) - (1 + 0.2))
