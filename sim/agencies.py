@@ -6,9 +6,9 @@ a target with the bureaucratic time constant τ_E. The target follows the leader
 own information delay ('isolated islands'), overshot by zeal during a campaign. The industry
 ministry is the growth faction: it enforces nothing and pulls the others' targets down in aligned
 sectors. Each month an agency opens about E × capacity cases; targets are drawn by weight
-V × R^ν × (1 + blacklist bonus) × (1 − pledge effect) × (1 − local protection) and sanctioned with a
-fine (capped by law), a remedy, a blacklist (joint punishment) and, for top firms in a campaign, a
-listing suspension.
+V × R^(ν·L_s) × (1 + blacklist bonus) × (1 − pledge effect) × (1 − local protection) and
+sanctioned with a fine (capped by law), a remedy, a blacklist (joint punishment) and, for top
+firms in a campaign, a listing suspension.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class Regulators:
     def set_enforcement(self, signal: np.ndarray, floor: np.ndarray, crackdown: np.ndarray,
                         alignment: np.ndarray, harm_intensity: np.ndarray,
                         ap: AgencyParams) -> None:
-        """Move E toward the target (MODEL.md: E → clip(F + L·(1 + ζ·campaign) + κ_H·Ĥ − pull)).
+        """Move E toward the target E* = clip(max(F, L·(1 + ζ·campaign)) + κ_H·Ĥ − pull).
 
         Args:
             signal: leadership signal L_s.
@@ -109,8 +109,10 @@ class Regulators:
         seen = harm_intensity @ self.dim_selector.T  # (S, K)
         self.perceived_harm = relax(self.perceived_harm, seen.T, self.tau_information)
         pull = self.growth_faction * alignment * (1.0 - signal)
-        target = (floor + signal * (1.0 + ap.zeal * crackdown))[None, :] \
-            + ap.harm_weight * self.perceived_harm - pull[None, :]
+        # The signal's own target already includes the floor (L → L_min + F in LOOSE), so the
+        # floor enters as a lower bound rather than a second time as a sum (see docs/ODD.md).
+        hierarchy = np.maximum(floor, signal * (1.0 + ap.zeal * crackdown))
+        target = hierarchy[None, :] + ap.harm_weight * self.perceived_harm - pull[None, :]
         target = np.clip(target, 0.0, 1.0)
         self.enforcement = np.where(self.active,
                                     relax(self.enforcement, target, ap.tau_enforcement), 0.0)
@@ -128,7 +130,10 @@ def open_cases(model: RegulatoryModel) -> None:
     if not counts.any():
         return
     record = pop.violation if ap.retroactive else pop.recent_violation
-    weight = (record[:n] * np.power(pop.revenue[:n], ap.visibility)
+    # Visibility bites as the signal rises: in lax years agencies leave the giants alone
+    # (Zhang: acquisitions "with little regulatory oversight"); in a campaign they go for them.
+    visibility = ap.visibility * model.leadership.signal[pop.sector[:n]]
+    weight = (record[:n] * np.power(pop.revenue[:n], visibility)
               * (1.0 + ap.blacklist_bonus * (pop.blacklist[:n] > 0))
               * (1.0 - model.p.firms.pledge_effect * pop.pledged[:n])
               * (1.0 - model.p.local.protection_targeting * pop.protection[:n]))

@@ -92,8 +92,8 @@ class Leadership(Agent):
                         and alarm[s] > lp.ban_alarm_multiple * theta[s]
                         and ban_draws[s] < lp.ban_probability):
                     new = Phase.BANNED
-                elif months >= lp.min_crackdown_months and \
-                        self.perceived_sector_pain[s] > lp.theta_pain:
+                elif (months >= lp.min_crackdown_months
+                      and self.perceived_sector_pain[s] > self.pain_threshold(months, lp)):
                     new = Phase.COMPROMISE
                     # institutionalisation: part of the campaign stays as law
                     self.floor[s] += lp.floor_ratchet * max(self.signal[s] - self.floor[s], 0.0)
@@ -112,11 +112,20 @@ class Leadership(Agent):
         self._move_signal(lp)
         return changes
 
+    @staticmethod
+    def pain_threshold(months: int, lp: LeadershipParams) -> float:
+        """Pain that ends a crackdown: θ_P, decaying as e^(−(m − T_crack)/T_fat) past T_crack.
+
+        Campaign fatigue: without it a crackdown in a small sector, whose own collapse barely
+        moves the economy's pain, could last forever.
+        """
+        extra = max(months - lp.min_crackdown_months, 0)
+        return lp.theta_pain * float(np.exp(-extra / lp.fatigue_months))
+
     def _move_signal(self, lp: LeadershipParams) -> None:
         phase = self.phase
         loose = phase == int(Phase.LOOSE)
         crack = (phase == int(Phase.CRACKDOWN)) | (phase == int(Phase.BANNED))
-        comp = phase == int(Phase.COMPROMISE)
         target = np.where(loose, lp.signal_min + self.floor,
                           np.where(crack, 1.0, self.floor + lp.compromise_margin))
         tau = np.where(loose, lp.tau_signal_loose,
@@ -124,7 +133,6 @@ class Leadership(Agent):
         self.signal = np.clip(relax(self.signal, np.minimum(target, 1.0), tau), 0.0, 1.0)
         # laws nobody enforces fade
         self.floor = np.where(loose, np.maximum(self.floor - lp.floor_erosion, 0.0), self.floor)
-        del comp
 
     def _rules(self, theta: np.ndarray, lp: LeadershipParams) -> None:
         """Rules mode: L → clip(L_min + F + k_A·(Â − θ)⁺ − k_P·P̂_s), no phases, no campaigns."""

@@ -169,6 +169,7 @@ class RegulatoryModel(mesa.Model):
             "cases": np.zeros(n_sectors, dtype=np.int64),
             "fines": np.zeros(n_sectors),
             "scandals": np.zeros(n_sectors, dtype=np.int64),
+            "closures": np.zeros(n_sectors),  # exits that cost jobs (not acquisitions)
             "entries": 0, "exits": 0, "acquisitions": 0, "blocked": 0,
             "defiance": 0, "listings": 0, "pledges": 0, "max_scandal": 0.0,
         }
@@ -265,9 +266,9 @@ class RegulatoryModel(mesa.Model):
             if len(top) == 0:
                 continue
             tries = top[rng.random(len(top)) < fp.acquisition_rate * pop.aggressiveness[top]]
-            small_half = members[(len(members) + 1) // 2:]  # below the median, at month start
+            rivals = members[fp.acquirer_top_k:]  # any firm outside the top k, at month start
             for buyer in tries:
-                small = small_half[pop.alive[small_half]]
+                small = rivals[pop.alive[rivals]]
                 if len(small) == 0 or not pop.alive[buyer]:
                     continue
                 target = int(rng.choice(small))
@@ -351,6 +352,8 @@ class RegulatoryModel(mesa.Model):
         for slot in slots:
             self.log_event(EventKind.EXIT, sector=int(self.firms.sector[slot]), slot=int(slot),
                            detail=reason)
+        if reason != "acquired":
+            np.add.at(self.month_stats["closures"], self.firms.sector[slots], 1.0)
         self.firms.remove(slots)
         self.month_stats["exits"] += len(slots)
 
@@ -417,17 +420,17 @@ class RegulatoryModel(mesa.Model):
         self.macro_pulse *= np.exp(-1.0 / 6.0)
         macro = float(self.macro[self.month]) + self.macro_pulse
         revenue = self._sector_sum(self.firms.revenue)
-        n_live = max(int(self.firms.alive[: self.firms.n].sum()), 1)
-        exit_share = self.month_stats["exits"] / n_live
+        closed = self.month_stats["closures"]
+        firms_before = self._sector_sum(self.firms.alive.astype(float)) + closed
         self.markets.update(revenue, self.sector_enforcement, self.leadership.signal,
-                            exit_share, macro, self.p.public)
+                            closed, firms_before, macro, self.p.public)
         self.macro_now = macro
 
     # ---- 7. leadership
     def _leadership(self) -> None:
         lp, lead = self.p.leadership, self.leadership
         w = lp.sector_pain_weight
-        sector_pain = (1.0 - w) * self.markets.pain + w * self.markets.sector_drawdown
+        sector_pain = (1.0 - w) * self.markets.pain + w * self.markets.sector_pain
         lead.perceive(self.public.alarm, self.markets.pain, sector_pain, lp)
         changes = lead.update(self.triggered, self.ban_possible, self.alignment,
                               float(self.climate[self.month]), lp, self.rng)
@@ -474,6 +477,7 @@ class RegulatoryModel(mesa.Model):
             "revenue": revenue,
             "valuation": 100.0 * mk.valuation / mk.base_value,
             "drawdown": mk.sector_drawdown,
+            "perceived_pain": lead.perceived_sector_pain,
             "n_firms": self._sector_sum(alive.astype(float)),
             "aggressiveness": self._sector_weighted_mean(pop.aggressiveness, revenue),
             "violation_record": self._sector_sum(pop.violation),

@@ -182,6 +182,9 @@ class LeadershipParams(_Group):
                                doc="COMPROMISE returns to LOOSE when pain < r_P·θ_P")
     min_crackdown_months: int = spec(9, range=(0, 120), symbol="T_crack", unit="months",
                                      doc="minimum duration of a crackdown")
+    fatigue_months: float = spec(36.0, range=(1.0, 1000.0), symbol="T_fat", unit="months",
+                                 doc="past T_crack the pain that ends a crackdown decays as "
+                                     "e^(−Δt/T_fat)")
     min_compromise_months: int = spec(12, range=(0, 120), symbol="T_comp", unit="months",
                                       doc="minimum stay in COMPROMISE")
     floor_ratchet: float = spec(0.2, range=(0.0, 1.0), symbol="φ_F",
@@ -193,8 +196,8 @@ class LeadershipParams(_Group):
     tau_pain: float = spec(6.0, range=(0.5, 36.0), symbol="τ_P", unit="months",
                            doc="perception delay of economic pain")
     sector_pain_weight: float = spec(0.5, range=(0.0, 1.0), symbol="w_P",
-                                     doc="weight of the sector's own drawdown in its pain")
-    honeymoon: float = spec(0.6, range=(0.0, 3.0), symbol="η_align",
+                                     doc="weight of the sector's own pain (vs the economy's)")
+    honeymoon: float = spec(1.5, range=(0.0, 3.0), symbol="η_align",
                             doc="threshold raised by η·alignment (AI's honeymoon)")
     spillover: float = spec(0.25, range=(0.0, 0.9), symbol="σ_spill",
                             doc="threshold cut while another sector is in crackdown")
@@ -322,7 +325,7 @@ class FirmParams(_Group):
                                doc="standard deviation of monthly growth shocks")
     revenue_sigma: float = spec(1.2, range=(0.0, 4.0), symbol="σ_R",
                                 doc="log-sd of initial revenues (heavy-tailed firm sizes)")
-    acquisition_rate: float = spec(0.04, range=(0.0, 1.0), symbol="p_acq", unit="per month",
+    acquisition_rate: float = spec(0.1, range=(0.0, 1.0), symbol="p_acq", unit="per month",
                                    doc="monthly chance a top firm tries an acquisition, × a")
     acquirer_top_k: int = spec(5, range=(1, 100), symbol="k_acq",
                                doc="how many of a sector's largest firms may acquire")
@@ -385,8 +388,8 @@ class PublicParams(_Group):
                              doc="investors' perception delay of enforcement")
     peak_decay: float = spec(0.02, range=(0.0, 0.5), symbol="δ_peak", unit="per month",
                              doc="decay of the valuation peak against which pain is measured")
-    growth_pain: float = spec(2.0, range=(0.0, 50.0), symbol="w_g",
-                              doc="pain per unit of monthly growth shortfall")
+    growth_pain: float = spec(8.0, range=(0.0, 100.0), symbol="w_g",
+                              doc="pain per unit of monthly growth below trend")
     jobs_pain: float = spec(0.5, range=(0.0, 10.0), symbol="w_J",
                             doc="pain per unit share of firms exited in the last year")
 

@@ -76,6 +76,9 @@ SECTOR_QUANTITIES: tuple[Column, ...] = (
     Column("revenue", "float64", "revenue units", "monthly revenue of the sector's live firms"),
     Column("valuation", "float64", "index", "revenue × valuation multiple (index share)"),
     Column("drawdown", "float64", "share", "sector valuation below its decaying peak"),
+    Column("perceived_pain", "float64", "share",
+           "pain the leadership weighs for this sector: (1−w_P)·economy pain + w_P·drawdown, "
+           "perceived with delay τ_P"),
     Column("n_firms", "int64", "firms", "live firms"),
     Column("aggressiveness", "float64", "[0,1]", "revenue-weighted mean aggressiveness H_s"),
     Column("violation_record", "float64", "revenue units", "Σ violation records V"),
