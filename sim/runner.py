@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -177,12 +178,29 @@ class SerialBackend:
             yield fn(spec)
 
 
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """Worker initializer: exit as soon as the parent process is gone.
+
+    A parent killed with SIGKILL cannot shut its pool down, and idle workers would wait for
+    work forever; a daemon thread notices the parent's death (the worker is re-parented) and
+    ends the worker.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class ProcessPoolBackend:
     """Runs specs over local worker processes started with the ``spawn`` method.
 
     Spawned workers import the package afresh, so no state leaks from the parent; the start
     method is chosen per pool, never globally. On leaving the context (normally or by an
-    exception, e.g. Ctrl-C), pending runs are cancelled and the workers shut down.
+    exception, e.g. Ctrl-C), pending runs are cancelled and the workers shut down; if the
+    parent is killed outright, the workers exit by themselves.
     """
 
     def __init__(self, workers: int):
@@ -193,7 +211,9 @@ class ProcessPoolBackend:
 
     def __enter__(self) -> ProcessPoolBackend:
         self._pool = cf.ProcessPoolExecutor(max_workers=self.workers,
-                                            mp_context=multiprocessing.get_context("spawn"))
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_exit_with_parent,
+                                            initargs=(os.getpid(),))
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

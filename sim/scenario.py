@@ -46,10 +46,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -135,6 +137,8 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return "a table"
+    if isinstance(value, (dt.date, dt.time)):  # TOML dates and times (datetime is a date)
+        return f"{value.isoformat()} (a TOML date, not a string)"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -326,7 +330,7 @@ def _read_chain(path: Path, problems: list[ScenarioProblem]) -> list[_Layer]:
         if not isinstance(ext, str) or not ext.strip():
             # reported by the [scenario] check
             break
-        target = current.parent / ext
+        target = Path(os.path.normpath(current.parent / ext))
         if not target.exists() and not target.suffix:
             target = target.with_suffix(".toml")
         referrer = (layer.source, ext)
