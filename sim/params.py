@@ -80,6 +80,11 @@ class ParameterError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+def fmt_number(x: float) -> str:
+    """Write a bound readably: integers in full (1000000, not 1e+06), others with %g."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
 def _describe_allowed(f: dataclasses.Field) -> str:
     meta = f.metadata
     if meta.get("choices"):
@@ -87,7 +92,7 @@ def _describe_allowed(f: dataclasses.Field) -> str:
     if meta.get("range"):
         lo, hi = meta["range"]
         kind = "an integer" if f.type in ("int", int) else "a number"
-        return f"{kind} in [{lo:g}, {hi:g}]"
+        return f"{kind} in [{fmt_number(lo)}, {fmt_number(hi)}]"
     if f.type in ("bool", bool):
         return "true or false"
     return str(f.type)
