@@ -659,9 +659,11 @@ def load_results(path: str | Path, *, params: bool | Sequence[str] = True) -> Re
         raise StoreError(f"{path}: holds no finished tables yet (status "
                          f"{manifest.get('status')!r}); resume it with regcycle run --resume")
     runs = pd.read_parquet(path / RUNS)
-    series = pd.read_parquet(path / SERIES)
-    events = pd.read_parquet(path / EVENTS)
-    panel = pd.read_parquet(path / PANEL) if (path / PANEL).is_file() else None
+    # Parquet has no second-resolution timestamps: _normalize restores the schema's dtypes
+    series = _normalize(pd.read_parquet(path / SERIES), "series")
+    events = _normalize(pd.read_parquet(path / EVENTS), "events")
+    panel = _normalize(pd.read_parquet(path / PANEL), "panel") if (path / PANEL).is_file() \
+        else None
     all_params = [c for c in runs.columns if c not in (*ID_COLUMNS, "status")]
     if params is True:
         columns = all_params

@@ -1,0 +1,239 @@
+"""Results folders: layout, schema, manifest, atomic parts, resume, loading."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.params import Params
+from sim.runner import RunResult, expand, run_one, run_scenario
+from sim.scenario import Scenario, derive_seeds, load_scenario
+from sim.schema import (
+    EVENT_COLUMNS,
+    PANEL_COLUMNS,
+    SECTOR_QUANTITIES,
+    SERIES_AGGREGATES,
+    series_columns,
+)
+from sim.store import (
+    MANIFEST,
+    ResultsFolder,
+    StoreError,
+    latest_results,
+    load_results,
+    load_series,
+    runs_table,
+    spec_hash,
+)
+
+SMALL = Params().override({"run.months": 12, "firms.n_firms": 30})
+
+
+def scenario(n: int = 3, params: Params = SMALL, name: str = "small") -> Scenario:
+    return Scenario(name=name, description="tiny", path=None, params=params,
+                    seeds=derive_seeds(4, n), seed_root=4)
+
+
+def run_into(root: Path, sc: Scenario, **kw) -> Path:
+    return run_scenario(sc, out=root, workers=1, plot=False, **kw)
+
+
+def test_folder_contents_manifest_and_cleanup(tmp_path):
+    folder = run_into(tmp_path, scenario(3), command=["regcycle", "run", "x"])
+    assert folder.parent == tmp_path / "small"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "events.parquet", "manifest.json", "runs.parquet", "series.parquet"]
+    m = json.loads((folder / MANIFEST).read_text())
+    assert m["status"] == "complete" and m["id"] == folder.name
+    assert [r["status"] for r in m["runs"]] == ["done"] * 3
+    assert [r["seed"] for r in m["runs"]] == list(derive_seeds(4, 3))
+    assert m["seeds"] == {"root": 4, "replications": 3, "per_run": list(derive_seeds(4, 3))}
+    assert m["params"] == json.loads(json.dumps(SMALL.to_flat_dict()))
+    assert m["scenario"]["name"] == "small" and m["scenario"]["hash"] == scenario(3).hash
+    for dep in ("regcycle", "mesa", "numpy", "pandas", "pyarrow"):
+        assert m["versions"][dep]
+    assert m["platform"]["python_implementation"]
+    assert m["git"] is None or len(m["git"]["revision"]) == 40
+    assert m["started"] <= m["finished"]
+    assert m["invocations"][0]["command"] == ["regcycle", "run", "x"]
+
+
+def test_manifest_keeps_the_scenario_text_and_hash(tmp_path):
+    path = tmp_path / "s.toml"
+    text = '[scenario]\nname = "s"\ndescription = "d"\n[run]\nmonths = 6\nreplications = 1\n' \
+           '[firms]\nn_firms = 20\n'
+    path.write_text(text)
+    folder = run_into(tmp_path / "out", load_scenario(path))
+    files = json.loads((folder / MANIFEST).read_text())["scenario"]["files"]
+    assert files == [{"path": str(path), "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                      "text": text}]
+
+
+def test_tables_follow_the_schema(tmp_path):
+    params = SMALL.override({"run.firm_panel_every": 6})
+    folder = run_into(tmp_path, scenario(2, params))
+    res = load_results(folder, params=False)
+    series, events, panel, runs = res.series, res.events, res.panel, res.runs
+    raw = pd.read_parquet(folder / "series.parquet")  # what other tools read
+    assert list(raw.columns) == list(series.columns) and len(raw) == len(series)
+    sectors = params.sector_names
+    assert list(series.columns) == ["run_id", "seed", *series_columns(sectors)]
+    dtypes = {c.name: c.dtype for c in SERIES_AGGREGATES}
+    dtypes |= {f"{q.name}.{s}": q.dtype for q in SECTOR_QUANTITIES for s in sectors}
+    for name, dtype in dtypes.items():
+        assert str(series[name].dtype) == dtype, name
+    for c in EVENT_COLUMNS:
+        assert str(events[c.name].dtype) == c.dtype, c.name
+    assert str(series["run_id"].dtype) == "int64" and str(series["seed"].dtype) == "int64"
+    assert len(series) == 2 * 12
+    assert series.groupby("run_id")["month"].apply(list).tolist() == [list(range(12))] * 2
+    assert list(events.columns) == ["run_id", "seed", *(c.name for c in EVENT_COLUMNS)]
+    assert list(panel.columns) == ["run_id", "seed", *(c.name for c in PANEL_COLUMNS)]
+    assert set(panel["month"]) <= set(range(12)) and len(panel) > 0
+    assert list(runs.columns[:4]) == ["run_id", "seed", "scenario", "status"]
+    assert set(runs.columns[4:]) == set(params.to_flat_dict())
+    assert runs["seed"].tolist() == list(derive_seeds(4, 2))
+    assert runs["firms.n_firms"].tolist() == [30, 30]
+    assert set(series["seed"]) == set(derive_seeds(4, 2))
+
+
+def test_runs_table_stores_events_as_json():
+    params = Params()
+    specs = expand(scenario(1, params))
+    table = runs_table(specs, {0: "done"})
+    assert table.loc[0, "status"] == "done"
+    assert json.loads(table.loc[0, "exogenous.events"]) == []
+
+
+def test_a_part_is_complete_or_absent(tmp_path):
+    sc = scenario(3)
+    specs = expand(sc)
+    folder = ResultsFolder.create(tmp_path, sc.name)
+    assert folder.begin(sc, specs) == specs
+    folder.write_run(run_one(specs[1]))
+    # a write killed half-way leaves only a temporary directory: not a run
+    junk = folder.parts / ".tmp-run-000002-deadbeef"
+    junk.mkdir()
+    (junk / "series.parquet").write_bytes(b"PAR1 truncated")
+    assert sorted(folder.done_runs()) == [1]
+    again = ResultsFolder.open(folder.path)
+    pending = again.begin(sc, specs)
+    assert [s.run_id for s in pending] == [0, 2]
+    assert not junk.exists()  # cleaned on resume
+    meta = json.loads((folder.parts / "run-000001" / "run.json").read_text())
+    assert meta["spec_hash"] == spec_hash(specs[1]) and meta["seed"] == specs[1].seed
+
+
+def test_resume_refuses_other_runs(tmp_path):
+    sc = scenario(2)
+    folder = run_into(tmp_path, sc)
+    other = scenario(2, SMALL.override({"agencies.zeal": 0.0}))
+    with pytest.raises(StoreError, match="was made for other runs"):
+        ResultsFolder.open(folder).begin(other, expand(other))
+    with pytest.raises(StoreError, match="no such results folder"):
+        ResultsFolder.open(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StoreError, match="not a results folder"):
+        ResultsFolder.open(tmp_path / "empty")
+
+
+def test_resume_refuses_a_part_made_with_other_parameters(tmp_path):
+    sc, other = scenario(2), scenario(2, SMALL.override({"agencies.zeal": 0.0}))
+    folder = ResultsFolder.create(tmp_path, "small")
+    folder.begin(other, expand(other))
+    folder.write_run(run_one(expand(other)[0]))
+    (folder.path / MANIFEST).unlink()  # as if killed before the manifest was written
+    with pytest.raises(StoreError, match="made with other parameters or seed"):
+        ResultsFolder.open(folder.path).begin(sc, expand(sc))
+
+
+def test_failed_runs_leave_an_incomplete_folder_that_resumes(tmp_path):
+    sc = scenario(3)
+    specs = expand(sc)
+    folder = ResultsFolder.create(tmp_path, sc.name)
+    folder.begin(sc, specs)
+    for spec in specs:
+        res = run_one(spec)
+        if spec.run_id == 1:
+            res = RunResult(1, spec.seed, None, None, None, res.started, res.finished, 0.1,
+                            error="Traceback: boom")
+        folder.write_run(res)
+    m = folder.finish(specs)
+    assert m["status"] == "incomplete"
+    assert [r["status"] for r in m["runs"]] == ["done", "failed", "done"]
+    assert m["runs"][1]["error"] == "Traceback: boom"
+    assert (folder.parts / "run-000001.failed.json").is_file()
+    runs = pd.read_parquet(folder.path / "runs.parquet")
+    assert runs["status"].tolist() == ["done", "failed", "done"]
+    assert sorted(pd.read_parquet(folder.path / "series.parquet")["run_id"].unique()) == [0, 2]
+    # resume: only the failed run is redone
+    path = run_scenario(sc, resume=folder.path, workers=1, plot=False)
+    m = json.loads((path / MANIFEST).read_text())
+    assert m["status"] == "complete" and len(m["invocations"]) == 2
+    assert not (path / "parts").exists()
+    series = pd.read_parquet(path / "series.parquet")
+    assert series.groupby("run_id").size().to_dict() == {0: 12, 1: 12, 2: 12}
+
+
+def test_resuming_a_complete_folder_changes_nothing(tmp_path):
+    sc = scenario(2)
+    folder = run_into(tmp_path, sc)
+    before = (folder / "series.parquet").read_bytes()
+    run_scenario(sc, resume=folder, workers=1, plot=False)
+    assert (folder / "series.parquet").read_bytes() == before
+    assert json.loads((folder / MANIFEST).read_text())["status"] == "complete"
+
+
+def test_load_results_joins_parameters(tmp_path):
+    folder = run_into(tmp_path, scenario(2))
+    res = load_results(folder)
+    assert res.scenario == "small"
+    assert res.series["firms.n_firms"].tolist() == [30] * 24
+    assert res.series["scenario"].unique().tolist() == ["small"]
+    assert (res.events["leadership.theta_alarm"] == 0.55).all()
+    assert "agencies.zeal" in res.param_columns and "seed" not in res.param_columns
+    one = res.run(1)
+    assert list(one.columns) == series_columns(SMALL.sector_names) and len(one) == 12
+    some = load_results(folder, params=["agencies.zeal"])
+    assert some.series.columns[-1] == "agencies.zeal"
+    bare = load_results(folder, params=False)
+    assert list(bare.series.columns) == ["run_id", "seed", *series_columns(SMALL.sector_names)]
+    with pytest.raises(StoreError, match="unknown parameter columns"):
+        load_results(folder, params=["agencies.zeel"])
+    with pytest.raises(KeyError):
+        res.run(7)
+
+
+def test_load_series_and_latest_results_compare_folders(tmp_path):
+    a = run_into(tmp_path, scenario(1, name="a"))
+    b = run_into(tmp_path, scenario(1, SMALL.override({"agencies.zeal": 0.0}), name="b"))
+    both = load_series([a, b], params=["scenario", "agencies.zeal"])
+    assert both.groupby("scenario")["agencies.zeal"].first().to_dict() == {"a": 0.3, "b": 0.0}
+    assert list(both.columns[:3]) == ["results", "run_id", "seed"]
+    assert latest_results(tmp_path, "b") == b
+    b2 = run_into(tmp_path, scenario(1, SMALL.override({"agencies.zeal": 0.0}), name="b"))
+    assert latest_results(tmp_path, "b") == b2
+    with pytest.raises(StoreError, match="no complete results"):
+        latest_results(tmp_path, "c")
+
+
+def test_unfinished_folder_does_not_load(tmp_path):
+    sc = scenario(1)
+    folder = ResultsFolder.create(tmp_path, sc.name)
+    folder.begin(sc, expand(sc))
+    with pytest.raises(StoreError, match="no finished tables yet"):
+        load_results(folder.path)
+
+
+def test_create_never_reuses_a_folder(tmp_path):
+    paths = {ResultsFolder.create(tmp_path, "x").path for _ in range(3)}
+    assert len(paths) == 3
+
+
+def test_overview_plot_is_a_png(tmp_path):
+    folder = run_scenario(scenario(1), out=tmp_path, workers=1, plot=True)
+    assert (folder / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
