@@ -262,3 +262,7 @@ def test_comparison_error_bars(summary):
     assert len(point) == 1
     np.testing.assert_allclose(np.asarray(point[0].get_xdata(), dtype=float), [0.08 - 0.325])
     assert len(ax.containers) == 1  # one error bar: the reference has none
+    summary.loc[summary["scenario"] == "rules", "sd"] = np.nan
+    ax = plot_comparison(compare(summary, ["sd"]), "sd")
+    assert not ax.containers
+    assert [t.get_gid() for t in ax.texts] == ["nodiff:rules"]

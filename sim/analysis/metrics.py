@@ -16,7 +16,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
 
 from ..states import EventKind, Phase
 from .episodes import sector_episodes
@@ -125,6 +124,8 @@ def dominant_period(x: Sequence[float] | np.ndarray | list[np.ndarray]) -> float
     Returns:
         ``1 / f`` at the largest power; NaN for constant or too short series.
     """
+    from scipy import signal  # imported here: scipy.signal takes seconds to import
+
     arrays = [np.asarray(x, dtype=float)] if np.ndim(x[0]) == 0 else \
         [np.asarray(a, dtype=float) for a in x]
     if arrays[0].size < 4:
@@ -150,6 +151,8 @@ def phase_locking(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarr
     Returns:
         The PLV in [0, 1]; NaN if either series is constant.
     """
+    from scipy import signal
+
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     if np.ptp(a) == 0 or np.ptp(b) == 0:
@@ -168,12 +171,18 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def excess_kurtosis(x: Sequence[float] | np.ndarray) -> float:
-    """Fisher (excess) kurtosis, biased estimator; NaN for constant or short input."""
+    """Fisher (excess) kurtosis m4 / m2² − 3 (biased moments); NaN for constant or short input.
+
+    Equals ``scipy.stats.kurtosis(x, fisher=True, bias=True)``. Heavy tails (most months
+    quiet, a few big jumps: punctuated change) give large positive values; 0 for a normal.
+    """
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     if x.size < 4 or np.ptp(x) == 0:
         return float("nan")
-    return float(stats.kurtosis(x, fisher=True, bias=True))
+    d = x - x.mean()
+    m2 = np.mean(d**2)
+    return float(np.mean(d**4) / m2**2 - 3.0)
 
 
 def _nanmedian(x: Sequence[float] | np.ndarray | pd.Series) -> float:

@@ -174,15 +174,20 @@ def plot_comparison(table: pd.DataFrame, metric: str, ax: Axes | None = None, *,
         by: the grouping column of ``table``.
 
     Returns:
-        The axes: one error bar per non-reference group and a zero line.
+        The axes: a diamond at 0 for the reference, one error bar per other group with a
+        finite difference ("no values" written otherwise) and a zero line.
     """
     rows = table.loc[table["metric"] == metric].reset_index(drop=True)
     ax = get_ax(ax, figsize=(5.0, 0.5 * len(rows) + 1.5))
     y = np.arange(len(rows))[::-1]
     ref = rows.loc[rows["diff_lo"].isna() & (rows["diff"] == 0), by]
     for yi, (_, r) in zip(y, rows.iterrows(), strict=True):
-        if np.isnan(r["diff_lo"]):
+        if r[by] in set(ref):
             ax.plot([0.0], [yi], marker="D", color="black", linestyle="", gid=f"ref:{r[by]}")
+            continue
+        if not np.isfinite(r["diff"]):  # a group without values for this metric
+            ax.annotate("no values", (0.0, yi), ha="center", va="center", fontsize="small",
+                        color="0.4", gid=f"nodiff:{r[by]}")
             continue
         err = [[r["diff"] - r["diff_lo"]], [r["diff_hi"] - r["diff"]]]
         bar = ax.errorbar([r["diff"]], [yi], xerr=err, fmt="o", color=OKABE_ITO["blue"],
@@ -193,6 +198,7 @@ def plot_comparison(table: pd.DataFrame, metric: str, ax: Axes | None = None, *,
                     fontsize="x-small")
     ax.axvline(0.0, color="0.4", linewidth=0.8, linestyle="--")
     ax.set_yticks(y, labels=[str(v) for v in rows[by]])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
     ref_name = str(ref.iloc[0]) if len(ref) else "reference"
     ax.set_xlabel(f"median {metric} − median of {ref_name}")
     return ax

@@ -21,7 +21,7 @@ BAR_HEIGHT = 0.7
 
 
 def plot_timeline(series: pd.DataFrame, ax: Axes | None = None, *,
-                  sectors: Sequence[str] | None = None, label_min_months: int = 18) -> Axes:
+                  sectors: Sequence[str] | None = None, label_min_months: int = 10) -> Axes:
     """Draw each sector's phase episodes as bars along time (first sector on top).
 
     Phases have their fixed colours and hatches (crackdown ``//``, compromise ``..``, banned

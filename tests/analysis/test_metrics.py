@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from sim.analysis.metrics import (
     coefficient_of_variation,
@@ -40,6 +41,8 @@ def test_drawdown_cv_kurtosis_jaccard():
     assert excess_kurtosis([-1, 1] * 5) == pytest.approx(-2.0)
     assert excess_kurtosis([0] * 8 + [1, -1]) == pytest.approx(2.0)
     assert math.isnan(excess_kurtosis([0.0] * 10))
+    x = np.random.default_rng(3).standard_t(4, 500)
+    assert excess_kurtosis(x) == pytest.approx(stats.kurtosis(x, fisher=True, bias=True))
     a = np.array([1, 1, 0, 0, 1], bool)
     b = np.array([0, 1, 1, 0, 1], bool)
     assert jaccard(a, b) == pytest.approx(2 / 4)

@@ -1,0 +1,100 @@
+"""Summary tables of results folders (reads through :mod:`sim.store`).
+
+``summary.parquet`` in a results folder holds one row per run: ``run_id``, ``seed``,
+``scenario``, then every metric of :func:`sim.analysis.summary.summarize_run`. It is derived
+data: :func:`load_summary` recomputes it when it is missing or older than the series.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .summary import summarize_runs
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "summary.parquet"
+"""File name of the per-run summary table in a results folder."""
+
+
+def summarize_folder(path: str | Path) -> pd.DataFrame:
+    """Compute the per-run summary table of a results folder.
+
+    Args:
+        path: a results folder (``results/<scenario>/<id>``).
+
+    Returns:
+        One row per run: ``run_id``, ``seed``, ``scenario``, then the metrics.
+    """
+    from ..store import load_results
+
+    res = load_results(path, params=False)
+    table = summarize_runs(res.series, res.events)
+    if "scenario" not in table.columns:
+        table.insert(2 if "seed" in table.columns else 1, "scenario", res.scenario)
+    return table
+
+
+def write_summary(path: str | Path, *, strict: bool = False) -> Path | None:
+    """Compute and write ``summary.parquet`` into a results folder (atomically).
+
+    Args:
+        path: the results folder.
+        strict: raise on failure; otherwise log a warning and return None (a summary can
+            always be remade with ``regcycle summarize``, so it never fails a run).
+
+    Returns:
+        The file written, or None on failure when not strict.
+    """
+    path = Path(path)
+    try:
+        table = summarize_folder(path)
+        out = path / SUMMARY
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        try:
+            table.to_parquet(tmp, index=False)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return out
+    except Exception as exc:
+        if strict:
+            raise
+        log.warning("could not write %s in %s: %s", SUMMARY, path, exc)
+        return None
+
+
+def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
+                 ) -> pd.DataFrame:
+    """The per-run summary table of a results folder, computed if need be.
+
+    Args:
+        path: the results folder.
+        params: join the runs table's parameter columns (dotted keys), e.g. for sweep
+            heatmaps.
+        refresh: recompute even when a current ``summary.parquet`` exists.
+
+    Returns:
+        One row per run.
+    """
+    from ..store import RUNS, SERIES
+
+    path = Path(path)
+    file = path / SUMMARY
+    stale = not file.is_file() or (
+        (path / SERIES).is_file() and file.stat().st_mtime < (path / SERIES).stat().st_mtime)
+    if refresh or stale:
+        written = write_summary(path, strict=False)
+        table = pd.read_parquet(written) if written is not None else summarize_folder(path)
+    else:
+        table = pd.read_parquet(file)
+    if params and (path / RUNS).is_file():
+        runs = pd.read_parquet(path / RUNS)
+        extra = [c for c in runs.columns if c not in table.columns and c != "status"]
+        if extra:
+            table = table.merge(runs[["run_id", *extra]], on="run_id", how="left")
+    return table

@@ -1,0 +1,155 @@
+"""The analysis subcommands on a hand-built results folder (no model run needed)."""
+
+import argparse
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.results import SUMMARY, load_summary, write_summary
+from sim.analysis.synthetic import synthetic_events, synthetic_series
+from sim.commands_analysis import add_analysis_subcommands
+from sim.store import EVENTS, MANIFEST, RUNS, SERIES
+
+L, C, K = "LOOSE", "CRACKDOWN", "COMPROMISE"
+
+
+def _run(n_crackdowns: int, enf_peak: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    block = [L] * 10 + [C] * 4 + [K] * 6
+    phases = {"platform": block * n_crackdowns + [L] * (60 - 20 * n_crackdowns),
+              "ai": [L] * 60}
+    enf = np.where(np.array(phases["platform"]) == C, enf_peak, 0.1)
+    series = synthetic_series(phases, values={"enforcement.platform": enf,
+                                              "valuation_index": 100.0,
+                                              "perceived_alarm.platform": 0.3,
+                                              "threshold.platform": 0.5,
+                                              "threshold.ai": 0.5,
+                                              "harm.platform": 1.0})
+    events = synthetic_events([{"month": 10, "kind": "sanction", "sector": "platform",
+                                "magnitude": 0.02},
+                               {"month": 9, "kind": "scandal", "sector": "platform",
+                                "magnitude": 6.0}])
+    return series, events
+
+
+def _folder(root, name, runs):
+    path = root / name / "20250101-000000"
+    path.mkdir(parents=True)
+    series, events, rows = [], [], []
+    for run_id, (n, peak) in enumerate(runs):
+        s, e = _run(n, peak)
+        for frame in (s, e):
+            frame.insert(0, "seed", 100 + run_id)
+            frame.insert(0, "run_id", run_id)
+        series.append(s)
+        events.append(e)
+        rows.append({"run_id": run_id, "seed": 100 + run_id, "scenario": name,
+                     "status": "done", "leadership.hard_alarm_multiple": 2.0,
+                     "leadership.theta_alarm": 0.5 + 0.1 * (run_id % 2)})
+    pd.concat(series, ignore_index=True).to_parquet(path / SERIES)
+    pd.concat(events, ignore_index=True).to_parquet(path / EVENTS)
+    pd.DataFrame(rows).to_parquet(path / RUNS)
+    (path / MANIFEST).write_text(json.dumps({"scenario": {"name": name}, "status": "complete"}))
+    return path
+
+
+@pytest.fixture
+def folders(tmp_path):
+    base = _folder(tmp_path, "base", [(2, 1.0), (3, 0.9), (2, 0.8)])
+    other = _folder(tmp_path, "calm", [(1, 0.3), (1, 0.4)])
+    return base, other
+
+
+def _main(argv):
+    parser = argparse.ArgumentParser(prog="regcycle")
+    add_analysis_subcommands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args([str(a) for a in argv])
+    return args.func(args)
+
+
+def test_summary_table_written_and_joined_with_params(folders):
+    base, _ = folders
+    out = write_summary(base, strict=True)
+    assert out == base / SUMMARY
+    table = pd.read_parquet(out)
+    assert table[["run_id", "seed", "scenario"]].values.tolist() == [
+        [0, 100, "base"], [1, 101, "base"], [2, 102, "base"]]
+    assert table["n_crackdowns"].tolist() == [2, 3, 2]
+    assert table["period_median"].tolist() == [20, 20, 20]
+    assert table["trigger_to_sanction_median"].tolist()[0] == 0  # onset 10, sanction 10
+    joined = load_summary(base)
+    assert joined["leadership.theta_alarm"].tolist() == pytest.approx([0.5, 0.6, 0.5])
+    assert "status" not in joined.columns
+
+
+def test_summarize_prints_quantiles_and_writes_csv(folders, tmp_path, capsys):
+    base, _ = folders
+    csv = tmp_path / "agg.csv"
+    assert _main(["summarize", base, "--metrics", "n_crackdowns,share_crackdown",
+                  "--csv", csv]) == 0
+    printed = capsys.readouterr().out
+    assert "n_crackdowns" in printed and "share_crackdown" in printed
+    table = pd.read_csv(csv)
+    row = table.loc[table["metric"] == "n_crackdowns"].iloc[0]
+    assert (row["scenario"], row["n"], row["median"]) == ("base", 3, 2.0)
+    assert (base / SUMMARY).is_file()
+
+
+def test_summarize_per_run_and_episodes(folders, tmp_path, capsys):
+    base, _ = folders
+    assert _main(["summarize", base, "--per-run", "--csv", tmp_path / "r.csv"]) == 0
+    runs = pd.read_csv(tmp_path / "r.csv")
+    assert runs["run_id"].tolist() == [0, 1, 2]
+    assert "n_crackdowns.platform" not in runs.columns  # per-sector only with --all
+    assert _main(["summarize", base, "--episodes", "--csv", tmp_path / "e.csv"]) == 0
+    eps = pd.read_csv(tmp_path / "e.csv")
+    assert eps.groupby("run_id").size().tolist() == [2, 3, 2]
+    assert eps["onset"].tolist()[:2] == [10, 30]
+    capsys.readouterr()
+
+
+def test_summarize_unknown_metric_is_bad_input(folders, capsys):
+    base, _ = folders
+    assert _main(["summarize", base, "--metrics", "nope"]) == 2
+    assert "unknown metric(s) nope" in capsys.readouterr().err
+
+
+def test_compare_table_and_figure(folders, tmp_path, capsys):
+    base, other = folders
+    fig, csv = tmp_path / "cmp.png", tmp_path / "cmp.csv"
+    assert _main(["compare", base, other, "--metrics", "n_crackdowns,amplitude_median",
+                  "--out", fig, "--csv", csv, "--boot", "200", "--dpi", "40"]) == 0
+    table = pd.read_csv(csv)
+    assert table["scenario"].tolist() == ["base", "calm", "base", "calm"]
+    n = table.loc[table["metric"] == "n_crackdowns"]
+    assert n["median"].tolist() == [2.0, 1.0]
+    assert n["diff"].tolist() == [0.0, -1.0]
+    amp = table.loc[(table["metric"] == "amplitude_median") & (table["scenario"] == "calm")]
+    # amplitudes: base 0.9, 0.8, 0.7 (median 0.8); calm 0.2, 0.3 (median 0.25)
+    assert amp["diff"].iloc[0] == pytest.approx(0.25 - 0.8)
+    assert fig.stat().st_size > 5_000
+    capsys.readouterr()
+    assert _main(["compare", base, other, "--reference", "nobody", "--out", fig]) == 2
+    assert "unknown reference" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["dashboard", "portrait", "fan", "timeline"])
+def test_plot_kinds_write_files(folders, kind, capsys):
+    base, _ = folders
+    assert _main(["plot", base, "--kind", kind, "--run", 1, "--dpi", 40]) == 0
+    name = "fan.png" if kind == "fan" else f"{kind}-run1.png"
+    assert (base / name).stat().st_size > 2_000
+    assert capsys.readouterr().out.strip() == str(base / name)
+
+
+def test_plot_bad_run_and_sector(folders, capsys):
+    base, _ = folders
+    assert _main(["plot", base, "--run", 9]) == 2
+    assert "no run 9" in capsys.readouterr().err
+    assert _main(["plot", base, "--kind", "portrait", "--sector", "mars"]) == 2
+    assert "unknown sector 'mars'" in capsys.readouterr().err
