@@ -141,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="override a parameter (repeatable)")
     show.add_argument("--json", action="store_true", help="print a flat JSON object instead")
     show.set_defaults(func=_cmd_show)
+
+    from .commands_analysis import add_analysis_subcommands  # plot, summarize, compare
+
+    add_analysis_subcommands(sub)
     return parser
 
 
