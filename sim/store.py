@@ -322,7 +322,9 @@ class ResultsFolder:
         path = Path(path)
         if not path.is_dir():
             raise StoreError(f"{path}: no such results folder")
-        if not (path / MANIFEST).is_file() and not (path / PARTS).is_dir():
+        # an empty folder is one killed before its manifest was written
+        if not (path / MANIFEST).is_file() and not (path / PARTS).is_dir() \
+                and any(p for p in path.iterdir() if not p.name.startswith(".tmp-")):
             raise StoreError(f"{path}: not a results folder (no {MANIFEST})")
         return cls(path)
 
@@ -366,6 +368,8 @@ class ResultsFolder:
         invocation = {"started": _now(), "command": list(command or []), "cwd": os.getcwd(),
                       "pid": os.getpid()}
         manifest_path = self.path / MANIFEST
+        for leftover in self.path.glob(".tmp-*"):  # files whose writing was killed
+            leftover.unlink(missing_ok=True)
         if manifest_path.is_file():
             try:
                 old = json.loads(manifest_path.read_text())

@@ -256,6 +256,8 @@ def test_same_files_with_one_or_two_workers(capsys, tmp_path):
     assert m1["params"] == m2["params"] and m1["seeds"] == m2["seeds"]
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 def test_kill_and_resume(capsys, tmp_path):
     """SIGKILL a running `regcycle run` after some runs finished; resume; every run once."""
     out = tmp_path / "results"

@@ -136,9 +136,10 @@ def test_resume_refuses_other_runs(tmp_path):
         ResultsFolder.open(folder).begin(other, expand(other))
     with pytest.raises(StoreError, match="no such results folder"):
         ResultsFolder.open(tmp_path / "missing")
-    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("not results")
     with pytest.raises(StoreError, match="not a results folder"):
-        ResultsFolder.open(tmp_path / "empty")
+        ResultsFolder.open(tmp_path / "other")
 
 
 def test_resume_refuses_a_part_made_with_other_parameters(tmp_path):
@@ -237,3 +238,13 @@ def test_create_never_reuses_a_folder(tmp_path):
 def test_overview_plot_is_a_png(tmp_path):
     folder = run_scenario(scenario(1), out=tmp_path, workers=1, plot=True)
     assert (folder / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_folder_killed_before_its_manifest_resumes(tmp_path):
+    sc = scenario(1)
+    empty = ResultsFolder.create(tmp_path, sc.name).path
+    (empty / ".tmp-manifest.json-0badf00d").write_text("{")  # a killed manifest write
+    path = run_scenario(sc, resume=empty, workers=1, plot=False)
+    assert path == empty
+    assert sorted(p.name for p in empty.iterdir()) == [
+        "events.parquet", "manifest.json", "runs.parquet", "series.parquet"]
