@@ -806,13 +806,31 @@ def _check_exogenous(c: _Checker, merged: Mapping[str, Any], months: int, start:
                 out.series[name] = tuple(points)
 
 
+def _home_table(key: str) -> str | None:
+    """The table a misplaced top-level key belongs in (``extends`` → ``[scenario]``)."""
+    if key in SCENARIO_KEYS:
+        return "the [scenario] table"
+    if key in RUN_KEYS:
+        return "the [run] table"
+    for group in PARAM_GROUPS:
+        if key in {f.name for f in dataclasses.fields(GROUPS[group])}:
+            return f"the [{group}] table"
+    if key in SECTOR_FIELDS:
+        return "a [sectors.<sector>] table"
+    return None
+
+
 def _validate(layers: Sequence[_Layer], merged: Mapping[str, Any], origin: Mapping[str, str],
               default_source: str) -> tuple[_Resolved, list[ScenarioProblem]]:
     c = _Checker(origin, default_source)
     out = _Resolved()
     for k, v in merged.items():
         if k not in TOP_KEYS:
-            c.unknown(k, k, v, TOP_KEYS)
+            home = _home_table(k)
+            if home:
+                c.add(k, v, _one_of(TOP_KEYS), f"unknown top-level key; it belongs in {home}")
+            else:
+                c.unknown(k, k, v, TOP_KEYS)
     if "schema_version" in merged and merged["schema_version"] != SCHEMA_VERSION:
         c.add("schema_version", merged["schema_version"], str(SCHEMA_VERSION),
               "unsupported version")
