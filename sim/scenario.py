@@ -820,7 +820,7 @@ def _home_table(key: str) -> str | None:
     return None
 
 
-def _validate(layers: Sequence[_Layer], merged: Mapping[str, Any], origin: Mapping[str, str],
+def _validate(merged: Mapping[str, Any], origin: Mapping[str, str],
               default_source: str) -> tuple[_Resolved, list[ScenarioProblem]]:
     c = _Checker(origin, default_source)
     out = _Resolved()
@@ -887,7 +887,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
         # the file itself could not be read: nothing more to check
         raise ScenarioError(problems)
     merged, origin = _merge(layers_all)
-    resolved, more = _validate(layers_all, merged, origin, str(path))
+    resolved, more = _validate(merged, origin, str(path))
     problems.extend(more)
     seeds: tuple[int, ...] = ()
     root: int | None = None
