@@ -153,3 +153,13 @@ def test_plot_bad_run_and_sector(folders, capsys):
     assert "no run 9" in capsys.readouterr().err
     assert _main(["plot", base, "--kind", "portrait", "--sector", "mars"]) == 2
     assert "unknown sector 'mars'" in capsys.readouterr().err
+
+
+def test_registered_on_regcycle_main(folders, capsys):
+    from sim.cli import main
+
+    base, _ = folders
+    assert main(["summarize", str(base), "--metrics", "n_cycles"]) == 0
+    assert "n_cycles" in capsys.readouterr().out
+    assert main(["compare", str(base), "/nonexistent/folder"]) == 2
+    assert "not a results folder" in capsys.readouterr().err

@@ -26,6 +26,9 @@ COMPROMISE = Phase.COMPROMISE.name
 LOOSE = Phase.LOOSE.name
 BANNED = Phase.BANNED.name
 
+MIN_SPECTRUM_LENGTH = 8
+"""Shortest series (months) whose dominant period is measured."""
+
 DEFAULT_WINDOW = 12
 """Months before onset (and after a crackdown) over which 'before' and 'after' are measured."""
 
@@ -122,13 +125,14 @@ def dominant_period(x: Sequence[float] | np.ndarray | list[np.ndarray]) -> float
         x: one series, or several series of equal length whose periodograms are summed.
 
     Returns:
-        ``1 / f`` at the largest power; NaN for constant or too short series.
+        ``1 / f`` at the largest power; NaN for constant series or series shorter than
+        :data:`MIN_SPECTRUM_LENGTH`.
     """
     from scipy import signal  # imported here: scipy.signal takes seconds to import
 
     arrays = [np.asarray(x, dtype=float)] if np.ndim(x[0]) == 0 else \
         [np.asarray(a, dtype=float) for a in x]
-    if arrays[0].size < 4:
+    if arrays[0].size < MIN_SPECTRUM_LENGTH:
         return float("nan")
     power = None
     for a in arrays:
@@ -373,17 +377,34 @@ def crackdown_masks(series: pd.DataFrame, sectors: Sequence[str]) -> dict[str, n
             for s in sectors}
 
 
+def live_mask(series: pd.DataFrame, sector: str) -> np.ndarray:
+    """Months in which the sector is not BANNED (its enforcement still means something)."""
+    return series[col(PHASE_QUANTITY, sector)].astype(str).to_numpy() != BANNED
+
+
+def live_enforcement(series: pd.DataFrame, sector: str) -> np.ndarray:
+    """The sector's enforcement over its non-BANNED months (a ban is absorbing: a prefix)."""
+    return series[col("enforcement", sector)].to_numpy(dtype=float)[live_mask(series, sector)]
+
+
+def never_banned(series: pd.DataFrame, sectors: Sequence[str]) -> list[str]:
+    """The sectors with no BANNED month in the run."""
+    return [s for s in sectors if live_mask(series, s).all()]
+
+
 def synchrony(series: pd.DataFrame, sectors: Sequence[str] | None = None) -> dict[str, float]:
     """How far sectors swing together.
 
     Returns:
         ``overlap``: mean pairwise Jaccard overlap of CRACKDOWN months (pairs where at least one
         sector had a crackdown); ``plv``: mean pairwise phase-locking value of the enforcement
-        series (pairs of non-constant series). NaN with fewer than two usable sectors.
+        series over pairs of non-constant series of sectors never BANNED in the run (a banned
+        sector's enforcement no longer swings). NaN with fewer than two usable sectors.
     """
     names = list(sectors) if sectors is not None else sectors_of(series)
     masks = crackdown_masks(series, names)
-    enf = {s: series[col("enforcement", s)].to_numpy(dtype=float) for s in names}
+    live = never_banned(series, names)
+    enf = {s: series[col("enforcement", s)].to_numpy(dtype=float) for s in live}
     overlaps = [jaccard(masks[a], masks[b]) for a, b in combinations(names, 2)]
-    plvs = [phase_locking(enf[a], enf[b]) for a, b in combinations(names, 2)]
+    plvs = [phase_locking(enf[a], enf[b]) for a, b in combinations(live, 2)]
     return {"overlap": _nanmean(overlaps), "plv": _nanmean(plvs)}

@@ -33,6 +33,8 @@ from .metrics import (
     crackdowns,
     dominant_period,
     excess_kurtosis,
+    live_enforcement,
+    never_banned,
     onset_periods,
     phase_shares,
     synchrony,
@@ -84,13 +86,15 @@ RUN_METRICS: dict[str, str] = {
     "share_crackdown": "share of sector-months in CRACKDOWN",
     "share_banned": "share of sector-months BANNED",
     "dominant_period": "period (months) of the highest peak of the summed periodograms of the "
-                       "sectors' enforcement (scipy.signal.periodogram, linear trend removed, "
-                       "zero-padded ×4)",
+                       "enforcement of sectors never BANNED (scipy.signal.periodogram, linear "
+                       "trend removed, zero-padded ×4)",
     "sync_overlap": "mean pairwise Jaccard overlap of sectors' CRACKDOWN months",
-    "sync_plv": "mean pairwise phase-locking value of sectors' enforcement (Hilbert phase)",
-    "enforcement_kurtosis": "excess kurtosis of monthly changes in enforcement, sectors pooled",
-    "enforcement_mean": "mean enforcement over sector-months",
-    "enforcement_sd": "standard deviation of enforcement over sector-months",
+    "sync_plv": "mean pairwise phase-locking value (Hilbert phase) of the enforcement of sectors "
+                "never BANNED",
+    "enforcement_kurtosis": "excess kurtosis of monthly changes in enforcement, sectors pooled "
+                            "(BANNED months left out)",
+    "enforcement_mean": "mean enforcement over sector-months not BANNED",
+    "enforcement_sd": "standard deviation (ddof 0) of enforcement over sector-months not BANNED",
     "amplitude_median": "median crackdown amplitude (peak − trough enforcement)",
     "onset_sharpness_median": "median 10–90 % rise time of enforcement (months)",
     "trigger_to_sanction_median": "median months from trigger to first sanction",
@@ -112,7 +116,7 @@ SECTOR_RUN_METRICS: dict[str, str] = {
     "n_crackdowns": "crackdown onsets in the sector",
     "share_loose": "share of the sector's months in LOOSE",
     "share_crackdown": "share of the sector's months in CRACKDOWN",
-    "dominant_period": "dominant period of the sector's enforcement",
+    "dominant_period": "dominant period of the sector's enforcement (months before any ban)",
 }
 """Per-sector run metrics, named ``<metric>.<sector>``."""
 
@@ -139,9 +143,13 @@ def summarize_run(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
     complete = eps.loc[eps["complete"]]
     shares = phase_shares(series, names)
     sync = synchrony(series, names)
-    enf = [series[col("enforcement", s)].to_numpy(dtype=float) for s in names]
+    # enforcement of a BANNED sector no longer swings: moments use live months only, and the
+    # spectrum (which needs aligned series) the sectors never banned
+    enf = [live_enforcement(series, s) for s in names]
     pooled = np.concatenate(enf) if enf else np.array([])
     diffs = np.concatenate([np.diff(e) for e in enf]) if enf else np.array([])
+    aligned = [series[col("enforcement", s)].to_numpy(dtype=float)
+               for s in never_banned(series, names)]
     periods = onset_periods(eps)
     onsets = eps.loc[(eps["phase"] == CRACKDOWN) & ~eps["left_censored"]]
     last_phase = [str(series[col(PHASE_QUANTITY, s)].iloc[-1]) for s in names] if len(series) \
@@ -173,7 +181,7 @@ def summarize_run(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
         "share_compromise": shares[COMPROMISE],
         "share_crackdown": shares[CRACKDOWN],
         "share_banned": shares[BANNED],
-        "dominant_period": dominant_period(enf) if enf else float("nan"),
+        "dominant_period": dominant_period(aligned) if aligned else float("nan"),
         "sync_overlap": sync["overlap"],
         "sync_plv": sync["plv"],
         "enforcement_kurtosis": excess_kurtosis(diffs),

@@ -15,6 +15,9 @@ from ..analysis.episodes import phase_runs
 from ..analysis.frames import has_dates
 from .style import PHASE_COLOURS, SHADE_ALPHA, SHADED_PHASES, phase_label
 
+LEGEND_ALPHA = 0.6
+"""Opacity of phase patches in legends (between the light shading and the ribbons)."""
+
 
 def get_ax(ax: Axes | None, figsize: tuple[float, float] = (8.0, 4.0)) -> Axes:
     """Return ``ax``, or a new figure's axes when ``ax`` is None (no ``show``)."""
@@ -57,8 +60,8 @@ def shade_phases(ax: Axes, phases: Iterable[str], edges: np.ndarray,
 
 def phase_handles(names: Iterable[str]) -> list[Patch]:
     """Legend patches for shaded phases."""
-    return [Patch(facecolor=PHASE_COLOURS[n], alpha=SHADE_ALPHA.get(n, 0.25) + 0.2,
-                  label=phase_label(n)) for n in names]
+    return [Patch(facecolor=PHASE_COLOURS[n], alpha=LEGEND_ALPHA, label=phase_label(n))
+            for n in names]
 
 
 def format_time_axis(ax: Axes, series: pd.DataFrame) -> None:

@@ -65,8 +65,9 @@ def plot_timeline(series: pd.DataFrame, ax: Axes | None = None, *,
                 dark = ep["phase"] in (Phase.BANNED.name,)
                 ax.text(mid, y, f"{ep['duration']}", ha="center", va="center",
                         fontsize="x-small", color="white" if dark else "black",
-                        bbox={"facecolor": "black" if dark else "white", "alpha": 0.7,
-                              "linewidth": 0, "pad": 0.8}, gid="duration")
+                        bbox={"facecolor": "black" if dark else "white",
+                              "alpha": 1.0 if dark else 0.7, "linewidth": 0, "pad": 1.0},
+                        gid="duration")
     ax.set_yticks(range(len(names)), labels=list(reversed(names)))
     ax.set_ylim(-0.6, len(names) - 0.4)
     if len(edges):

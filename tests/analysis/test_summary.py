@@ -142,3 +142,24 @@ def test_sweep_table_medians():
     table = sweep_table(summary, "p", "q", "m")
     assert table.index.tolist() == [0, 5] and table.columns.tolist() == [1, 2]
     assert table.to_numpy().tolist() == [[2.0, 15.0], [7.0, 8.0]]
+
+
+def test_banned_months_leave_enforcement_moments_and_sync():
+    # x is banned from month 4 with enforcement stuck at 1; only months 0-3 count for x
+    phases = {"x": ["LOOSE"] * 2 + ["CRACKDOWN"] * 2 + ["BANNED"] * 6,
+              "y": ["LOOSE"] * 10, "z": ["LOOSE"] * 10}
+    t = np.arange(10)
+    values = {"enforcement.x": [0.0, 0.0, 1.0, 1.0] + [1.0] * 6,
+              "enforcement.y": 0.5 + 0.4 * np.sin(2 * np.pi * t / 5),
+              "enforcement.z": 0.5 + 0.4 * np.sin(2 * np.pi * t / 5 + 0.5)}
+    series = synthetic_series(phases, values=values)
+    s = summarize_run(series)
+    live = np.r_[[0.0, 0.0, 1.0, 1.0], values["enforcement.y"], values["enforcement.z"]]
+    assert s["enforcement_mean"] == pytest.approx(live.mean())
+    assert s["enforcement_sd"] == pytest.approx(live.std())
+    diffs = np.r_[[0.0, 1.0, 0.0], np.diff(values["enforcement.y"]),
+                  np.diff(values["enforcement.z"])]
+    assert s["enforcement_kurtosis"] == pytest.approx(excess_kurtosis(diffs))
+    assert s["sync_plv"] == pytest.approx(1.0, abs=1e-9)  # y and z only: locked
+    assert s["dominant_period"] == pytest.approx(5.0)
+    assert math.isnan(s["dominant_period.x"])  # 4 live months, no cycle to find
