@@ -246,5 +246,5 @@ def test_a_folder_killed_before_its_manifest_resumes(tmp_path):
     (empty / ".tmp-manifest.json-0badf00d").write_text("{")  # a killed manifest write
     path = run_scenario(sc, resume=empty, workers=1, plot=False)
     assert path == empty
-    assert sorted(p.name for p in empty.iterdir()) == [
-        "events.parquet", "manifest.json", "runs.parquet", "series.parquet"]
+    files = {p.name for p in empty.iterdir()} - {"summary.parquet"}  # derived by sim.analysis
+    assert files == {"events.parquet", "manifest.json", "runs.parquet", "series.parquet"}
