@@ -1,0 +1,214 @@
+"""Property tests over the declared parameter ranges (hypothesis).
+
+Each example overrides a handful of sweepable numeric parameters, drawn within the ranges
+``iter_specs()`` declares, plus the structural choices (mode, structure, retroaction) and up to
+two scheduled events, then runs a small model (40 firms, 5 provinces, 36 months) and checks
+invariants that must hold for any valid parameters: finite outputs, bounded quantities in
+[0, 1], non-negative revenues, consistent firm counts and the output schema.
+
+Examples are derandomized, so CI sees the same cases on every run.
+"""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from sim.model import RegulatoryModel
+from sim.params import ExogenousParams, Params, ScheduledEvent, iter_specs
+from sim.schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, series_columns
+from sim.states import EventKind, Mode, ScheduledKind, Structure
+
+SMALL = {"firms.n_firms": 40, "local.n_provinces": 5, "run.months": 36,
+         "run.firm_panel_every": 6}
+SECTORS = Params().sector_names
+
+SPECS = {key: f for key, f, _ in iter_specs()}
+SWEEPABLE = sorted(key for key, f in SPECS.items()
+                   if f.metadata["sweepable"] and f.type in ("int", "float"))
+
+BOUNDED_SECTOR = ("signal", "floor", "enforcement", "enforcement_faced", "expected_enforcement",
+                  "aggressiveness", "hhi", "protection", "drawdown", "perceived_pain")
+BOUNDED_AGGREGATE = ("pain", "perceived_pain", "drawdown", "mean_protection",
+                     "mean_fiscal_dependence")
+NON_NEGATIVE_SECTOR = ("revenue", "valuation", "harm", "harm_competition", "harm_data",
+                       "harm_labour", "harm_finance", "violation_record", "grievance", "alarm",
+                       "perceived_alarm", "threshold", "fines", "cases", "scandals", "n_firms")
+NON_NEGATIVE_AGGREGATE = ("tech_revenue", "valuation_index", "fines_total", "max_scandal",
+                          "entries", "exits", "acquisitions", "acquisitions_blocked",
+                          "cases_opened", "scandals", "defiance_events", "listing_events",
+                          "pledges", "n_firms")
+
+
+def _value(key: str):
+    f = SPECS[key]
+    lo, hi = f.metadata["range"]
+    if f.type == "int":
+        return st.integers(int(lo), int(hi))
+    return st.floats(float(lo), float(hi), allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def overrides(draw) -> dict:
+    keys = draw(st.lists(st.sampled_from(SWEEPABLE), min_size=1, max_size=6, unique=True))
+    values = {key: draw(_value(key)) for key in keys}
+    values["leadership.mode"] = draw(st.sampled_from([m.value for m in Mode]))
+    values["agencies.structure"] = draw(st.sampled_from([s.value for s in Structure]))
+    values["agencies.retroactive"] = draw(st.booleans())
+    return values
+
+
+events = st.lists(
+    st.builds(ScheduledEvent,
+              month=st.integers(0, SMALL["run.months"] - 1),
+              kind=st.sampled_from([k.value for k in ScheduledKind]),
+              sector=st.sampled_from(SECTORS),
+              magnitude=st.floats(0.0, 1000.0, allow_nan=False)),
+    max_size=2)
+
+
+def build(values: dict, scheduled=()) -> Params:
+    p = Params().override({**values, **SMALL})
+    return dataclasses.replace(p, exogenous=ExogenousParams(events=tuple(scheduled)))
+
+
+def check_run(model: RegulatoryModel) -> None:
+    """Every invariant of one finished run."""
+    p = model.p
+    s, ev, panel = model.series(), model.events(), model.firm_panel()
+
+    # ---- schema
+    assert list(s.columns) == series_columns(p.sector_names)
+    assert len(s) == p.run.months
+    assert s.month.tolist() == list(range(p.run.months))
+    assert str(s.date.dtype) == "datetime64[s]"
+    assert list(ev.columns) == [c.name for c in EVENT_COLUMNS]
+    assert list(panel.columns) == [c.name for c in PANEL_COLUMNS]
+    for frame, columns in ((ev, EVENT_COLUMNS), (panel, PANEL_COLUMNS)):
+        for c in columns:
+            assert str(frame[c.name].dtype) == c.dtype, (c.name, frame[c.name].dtype)
+    for q in SECTOR_QUANTITIES:
+        for sec in p.sector_names:
+            col = s[f"{q.name}.{sec}"]
+            assert str(col.dtype) == q.dtype, (q.name, col.dtype)
+    assert set(ev.kind.astype(str)) <= {k.value for k in EventKind}
+
+    # ---- finite numbers
+    numeric = s.select_dtypes(include="number")
+    assert np.isfinite(numeric.to_numpy(dtype=float)).all(), \
+        numeric.columns[~np.isfinite(numeric.to_numpy(dtype=float)).all(axis=0)].tolist()
+    assert np.isfinite(ev[["month", "firm_id", "fine"]].to_numpy(dtype=float)).all()
+    assert not np.isinf(ev[["firm_revenue", "magnitude"]].to_numpy(dtype=float)).any()
+    panel_numeric = panel.select_dtypes(include="number").to_numpy(dtype=float)
+    assert np.isfinite(panel_numeric).all()
+
+    # ---- bounds
+    for q in BOUNDED_SECTOR:
+        cols = s[[f"{q}.{sec}" for sec in p.sector_names]].to_numpy()
+        assert (cols >= 0).all() and (cols <= 1).all(), (q, cols.min(), cols.max())
+    for name in BOUNDED_AGGREGATE:
+        assert s[name].between(0, 1).all(), (name, s[name].min(), s[name].max())
+    for q in NON_NEGATIVE_SECTOR:
+        assert (s[[f"{q}.{sec}" for sec in p.sector_names]].to_numpy() >= 0).all(), q
+    for name in NON_NEGATIVE_AGGREGATE:
+        assert (s[name] >= 0).all(), name
+    for col in ("aggressiveness", "expected_enforcement", "protection", "enforcement_faced"):
+        assert panel[col].between(0, 1).all(), col
+    assert (panel.revenue > 0).all()
+    assert (ev.firm_revenue.dropna() >= 0).all()
+    assert (ev.fine >= 0).all()
+    sanctions = ev[ev.kind == "sanction"]
+    assert (sanctions.magnitude <= p.agencies.fine_cap).all()
+
+    # ---- firm counts
+    n_firms = s.n_firms.to_numpy()
+    per_sector = s[[f"n_firms.{sec}" for sec in p.sector_names]].sum(axis=1).to_numpy()
+    np.testing.assert_array_equal(per_sector, n_firms)
+    assert n_firms[-1] == len(model.tech_firms)
+    assert n_firms[-1] == int(model.firms.alive[: model.firms.n].sum())
+    previous = np.r_[p.firms.n_firms, n_firms[:-1]]
+    np.testing.assert_array_equal(n_firms, previous + s.entries - s.exits)
+    # panel snapshots hold exactly the live firms
+    if len(panel):
+        sizes = panel.groupby("month").size()
+        np.testing.assert_array_equal(sizes.to_numpy(), n_firms[sizes.index.to_numpy()])
+        assert set(sizes.index) == set(range(0, p.run.months, p.run.firm_panel_every)) - {
+            m for m in range(p.run.months) if n_firms[m] == 0}
+
+    # ---- events agree with the series
+    per_month = ev.groupby(["month", "kind"], observed=True).size().unstack(fill_value=0)
+    per_month = per_month.reindex(index=range(p.run.months), fill_value=0)
+
+    def count(kind: str) -> np.ndarray:
+        return (per_month[kind] if kind in per_month else pd.Series(0, per_month.index)
+                ).to_numpy()
+
+    np.testing.assert_array_equal(count("entry"), s.entries)
+    np.testing.assert_array_equal(count("exit"), s.exits)
+    np.testing.assert_array_equal(count("acquisition"), s.acquisitions)
+    np.testing.assert_array_equal(count("sanction"), s.cases_opened)
+    np.testing.assert_array_equal(count("defiance"), s.defiance_events)
+    np.testing.assert_array_equal(count("foreign_listing"), s.listing_events)
+    np.testing.assert_array_equal(count("scandal"), s.scandals)
+    changes = sum(int((s[f"phase.{sec}"].astype(str).to_numpy()[1:]
+                       != s[f"phase.{sec}"].astype(str).to_numpy()[:-1]).sum())
+                  + int(s[f"phase.{sec}"].astype(str).iloc[0] != "LOOSE")
+                  for sec in p.sector_names)
+    assert (ev.kind == "phase_change").sum() == changes
+    if p.leadership.mode == "rules":
+        assert changes == 0
+        assert (s.phase.astype(str) == "LOOSE").all()
+    # a banned sector has no firms afterwards
+    for sec in p.sector_names:
+        banned = (s[f"phase.{sec}"].astype(str) == "BANNED").to_numpy()
+        assert (s[f"n_firms.{sec}"].to_numpy()[banned] == 0).all()
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(values=overrides(), scheduled=events, seed=st.integers(0, 2**32 - 1))
+@example(values={}, scheduled=[], seed=0)
+@example(values={"local.tax_rate": 0.0, "local.nontech_tax_ratio": 0.0}, scheduled=[], seed=1)
+@example(values={"public.scandal_alpha": 1.01, "public.amplification": 10.0,
+                 "firms.entry_rate": 50.0}, scheduled=[], seed=2)
+@example(values={"leadership.ban_probability": 1.0, "leadership.ban_min_months": 0},
+         scheduled=[ScheduledEvent(2, "scandal", "edtech", 1000.0)], seed=3)
+@example(values={"firms.growth_base": -0.05, "firms.enforcement_drag": 0.2,
+                 "firms.growth_noise": 0.2, "firms.revenue_sigma": 4.0}, scheduled=[], seed=4)
+@example(values={"leadership.tau_signal_crackdown": 0.5, "agencies.tau_enforcement": 0.25,
+                 "agencies.zeal": 2.0, "local.loyalty_enforcement": 1.0,
+                 "leadership.theta_alarm": 0.05},
+         scheduled=[ScheduledEvent(0, "defiance", "ai", 1000.0)], seed=5)
+def test_invariants_hold_over_the_parameter_ranges(values, scheduled, seed):
+    model = RegulatoryModel(build(values, scheduled), rng=seed).run()
+    check_run(model)
+
+
+def test_invariants_hold_for_the_small_default_model():
+    """The same checks, once, without hypothesis (a quick smoke test of ``check_run``)."""
+    model = RegulatoryModel(build({}), rng=11).run()
+    check_run(model)
+    assert model.series().cases_opened.sum() > 0
+
+
+def test_every_sweepable_parameter_can_be_drawn():
+    """The strategy can reach every sweepable numeric parameter at both ends of its range."""
+    assert len(SWEEPABLE) > 80
+    for key in SWEEPABLE:
+        cast = int if SPECS[key].type == "int" else float
+        for end in SPECS[key].metadata["range"]:
+            assert Params().override({key: cast(end)}).get(key) == end
+
+
+def test_run_past_the_planned_horizon_extends_the_series():
+    model = RegulatoryModel(build({}), rng=0).run()
+    model.run(6)
+    s = model.series()
+    assert len(s) == SMALL["run.months"] + 6
+    assert s.month.tolist() == list(range(len(s)))
+    assert s.n_firms.iloc[-1] == len(model.tech_firms)
+    assert np.isfinite(s.select_dtypes(include="number").to_numpy(dtype=float)).all()
