@@ -1,17 +1,40 @@
-"""regcycle: an agent-based model of Zhang's regulatory pendulum (import package ``sim``)."""
+"""regcycle: an agent-based model of Zhang's regulatory pendulum (import package ``sim``).
+
+The public API: :class:`Params` and :class:`RegulatoryModel` (the model), :func:`load_scenario`
+(scenario files), :func:`run_scenario` (replications to a results folder) and
+:func:`load_results` (a results folder into pandas frames).
+"""
 
 from .params import ParameterError, Params
 from .states import EventKind, Phase
 
 __version__ = "0.1.0"
 
-__all__ = ["EventKind", "ParameterError", "Params", "Phase", "RegulatoryModel", "__version__"]
+__all__ = [
+    "EventKind",
+    "ParameterError",
+    "Params",
+    "Phase",
+    "RegulatoryModel",
+    "__version__",
+    "load_results",
+    "load_scenario",
+    "run_scenario",
+]
+
+_LAZY = {
+    "RegulatoryModel": ("sim.model", "RegulatoryModel"),
+    "load_scenario": ("sim.scenario", "load_scenario"),
+    "run_scenario": ("sim.runner", "run_scenario"),
+    "load_results": ("sim.store", "load_results"),
+}
 
 
 def __getattr__(name: str):
-    # The model pulls in Mesa; import it on first use so that `import sim` stays light.
-    if name == "RegulatoryModel":
-        from .model import RegulatoryModel
+    # Mesa, pandas and the runner load on first use so that `import sim` stays light.
+    if name in _LAZY:
+        import importlib
 
-        return RegulatoryModel
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

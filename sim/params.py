@@ -587,6 +587,10 @@ class Params:
                                         "breakpoints with strictly increasing months",
                                         "unordered"))
             for m, v in series:
+                if not (isinstance(m, int) and 0 <= m < self.run.months):
+                    problems.append(Problem(f"exogenous.{series_name}", (m, v),
+                                            f"months in [0, {self.run.months - 1}]",
+                                            "outside the run"))
                 if not (0 <= v <= 1 and math.isfinite(v)):
                     problems.append(Problem(f"exogenous.{series_name}", (m, v),
                                             "values in [0, 1]", "out of range"))
@@ -655,10 +659,14 @@ class Params:
         if problems:
             raise ParameterError(problems)
         for group, kv in per_group.items():
+            cls = type(getattr(self, group))
+            kv = {name: _coerce(_field(cls, name), v) for name, v in kv.items()}
             changes[group] = dataclasses.replace(getattr(self, group), **kv)
         if per_sector:
             changes["sectors"] = tuple(
-                dataclasses.replace(s, **per_sector.get(s.name, {})) for s in self.sectors
+                dataclasses.replace(s, **{name: _coerce(_field(SectorSpec, name), v)
+                                          for name, v in per_sector.get(s.name, {}).items()})
+                for s in self.sectors
             )
         return dataclasses.replace(self, **changes)
 
@@ -677,6 +685,13 @@ class Params:
         out["exogenous.foreign_climate"] = [list(p) for p in self.exogenous.foreign_climate]
         out["exogenous.macro_shock"] = [list(p) for p in self.exogenous.macro_shock]
         return out
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    """An integer given for a float parameter is stored as a float (stable column types)."""
+    if f.type in ("float", float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def _field_names(cls: type) -> list[str]:
