@@ -317,6 +317,9 @@ def run_scenario(scenario: Scenario, *, out: str | Path = "results",
         folder.mark_interrupted()
         raise
     folder.finish(specs)
+    from .analysis.results import write_summary  # summary.parquet: per-run cycle metrics
+
+    write_summary(folder.path)
     if plot:
         folder.write_overview()
     return folder.path
