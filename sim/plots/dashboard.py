@@ -197,7 +197,7 @@ def _mark_alarm_events(ax: Axes, series: pd.DataFrame, events: pd.DataFrame | No
         if kind == EventKind.SCANDAL.value:
             sizes = 12 + 10 * np.clip(rows["magnitude"].to_numpy(dtype=float), 0, 30)
         else:
-            sizes = np.full(len(rows), 70.0)
+            sizes = np.full(len(rows), 150.0 if kind == EventKind.DEFIANCE.value else 70.0)
         ax.scatter(xs, ys, s=sizes, marker=style["marker"], c=colours, edgecolors="black",
                    linewidths=0.6, zorder=5, gid=f"events:{kind}")
         label = style["label"] + (" (size ∝ magnitude)" if kind == EventKind.SCANDAL.value
