@@ -133,9 +133,13 @@ def test_boundary_values_are_allowed():
         assert p.get(key) == value
 
 
-def test_int_accepted_for_float_field():
-    p = Params().override({"agencies.zeal": 1})
-    assert p.agencies.zeal == 1
+def test_int_accepted_for_float_field_and_stored_as_float():
+    p = Params().override({"agencies.zeal": 1, "sectors.ai.alignment": 0})
+    assert p.agencies.zeal == 1.0 and type(p.agencies.zeal) is float
+    assert p.get("sectors.ai.alignment") == 0.0
+    assert type(p.get("sectors.ai.alignment")) is float
+    # integers stay integers
+    assert type(Params().override({"firms.n_firms": 40}).firms.n_firms) is int
 
 
 # ------------------------------------------------------------------ immutability
@@ -263,6 +267,9 @@ def test_cross_checks_on_sectors_and_series():
         Params(exogenous=ExogenousParams(foreign_climate=((10, 0.5), (5, 0.2))))
     with pytest.raises(ParameterError, match=re.escape("exogenous.macro_shock = (3, 1.5)")):
         Params(exogenous=ExogenousParams(macro_shock=((3, 1.5),)))
+    with pytest.raises(ParameterError,
+                       match=re.escape("exogenous.foreign_climate = (240, 0.5): outside the run")):
+        Params(exogenous=ExogenousParams(foreign_climate=((240, 0.5),)))
 
 
 # ------------------------------------------------------------------ metadata
