@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 class Leadership(Agent):
     """The top leadership: one agent, with per-sector arrays.
 
-    Attributes (MODEL.md symbols): ``signal`` L_s, ``phase``, ``floor`` F_s, ``months_in_phase``,
+    Attributes (MODEL.md symbols): ``signal`` L_s, ``phase``, ``floor`` F_s, ``months_in_phase``
+    (months already recorded in the current phase, counting the month of the switch),
     ``perceived_alarm`` Â_s, ``perceived_pain`` P̂ (economy) and ``perceived_sector_pain`` P̂_s,
     ``threshold`` θ_s (effective alarm threshold this month).
     """
@@ -106,7 +107,7 @@ class Leadership(Agent):
             if new != phase:
                 changes.append((s, phase, new))
                 self.phase[s] = int(new)
-                self.months_in_phase[s] = 0
+                self.months_in_phase[s] = 1  # this month is recorded in the new phase
             else:
                 self.months_in_phase[s] += 1
         self._move_signal(lp)

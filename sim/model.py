@@ -29,6 +29,9 @@ from .public import Public
 from .recorder import EventLog, FirmPanel, SeriesRecorder
 from .states import EventKind, Phase, ScheduledKind
 
+MACRO_PULSE_MONTHS = 6.0
+"""Time constant over which a scheduled macro shock fades from pain."""
+
 
 def step_series(breakpoints: tuple[tuple[int, float], ...], months: int) -> np.ndarray:
     """Expand ``((month, value), ...)`` into a monthly step function (0 before the first)."""
@@ -414,10 +417,10 @@ class RegulatoryModel(mesa.Model):
 
     # ---- 6. markets and pain
     def _markets(self, scheduled: list) -> None:
+        self.macro_pulse *= np.exp(-1.0 / MACRO_PULSE_MONTHS)  # last months' shocks fade
         for ev in scheduled:
             if ev.kind == ScheduledKind.MACRO_SHOCK.value:
                 self.macro_pulse += ev.magnitude
-        self.macro_pulse *= np.exp(-1.0 / 6.0)
         macro = float(self.macro[self.month]) + self.macro_pulse
         revenue = self._sector_sum(self.firms.revenue)
         closed = self.month_stats["closures"]
