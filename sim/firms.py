@@ -8,6 +8,7 @@ month costs O(N) in the number of firms. Dead firms keep their slot (``alive`` i
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,7 +56,8 @@ def relax(current: np.ndarray | float, target: np.ndarray | float, tau: float):
 
     The exact discrete form ``x + (target − x)·(1 − e^{−1/τ})`` stays stable for τ < 1 month.
     """
-    return current + (target - current) * (1.0 - np.exp(-1.0 / tau))
+    step = 1.0 - (math.exp(-1.0 / tau) if isinstance(tau, float | int) else np.exp(-1.0 / tau))
+    return current + (target - current) * step
 
 
 class FirmPopulation:
@@ -200,9 +202,8 @@ def harm(pop: FirmPopulation, harm_profile: np.ndarray, hhi: np.ndarray, fp: Fir
     pop.violation[:n] = pop.violation[:n] * (1.0 - fp.violation_decay) + total
     pop.recent_violation[:n] = relax(pop.recent_violation[:n], total * recent_tau, recent_tau)
     n_sectors = harm_profile.shape[0]
-    out = np.zeros((n_sectors, harm_profile.shape[1]))
-    np.add.at(out, sec, by_dim)
-    return out
+    return np.stack([np.bincount(sec, weights=by_dim[:, d], minlength=n_sectors)
+                     for d in range(harm_profile.shape[1])], axis=1)
 
 
 class SectorRanking:
