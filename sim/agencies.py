@@ -96,7 +96,7 @@ class Regulators:
     def set_enforcement(self, signal: np.ndarray, floor: np.ndarray, crackdown: np.ndarray,
                         alignment: np.ndarray, harm_intensity: np.ndarray,
                         ap: AgencyParams) -> None:
-        """Move E toward the target E* = clip(max(F, L·(1 + ζ·campaign)) + κ_H·Ĥ − pull).
+        """Move E toward E* = clip(max(F, L·(1 + ζ·campaign)·(1 − γ·α·(1 − L))) + κ_H·Ĥ).
 
         Args:
             signal: leadership signal L_s.
@@ -108,24 +108,28 @@ class Regulators:
         """
         seen = harm_intensity @ self.dim_selector.T  # (S, K)
         self.perceived_harm = relax(self.perceived_harm, seen.T, self.tau_information)
+        # The growth faction discounts the signal in aligned sectors, less so as the leadership
+        # insists; it cannot argue away the floor (the laws).
         pull = self.growth_faction * alignment * (1.0 - signal)
         # The signal's own target already includes the floor (L → L_min + F in LOOSE), so the
         # floor enters as a lower bound rather than a second time as a sum (see docs/ODD.md).
-        hierarchy = np.maximum(floor, signal * (1.0 + ap.zeal * crackdown))
-        target = hierarchy[None, :] + ap.harm_weight * self.perceived_harm - pull[None, :]
+        hierarchy = np.maximum(floor, signal * (1.0 + ap.zeal * crackdown) * (1.0 - pull))
+        target = hierarchy[None, :] + ap.harm_weight * self.perceived_harm
         target = np.clip(target, 0.0, 1.0)
         self.enforcement = np.where(self.active,
                                     relax(self.enforcement, target, ap.tau_enforcement), 0.0)
 
 
 def open_cases(model: RegulatoryModel) -> None:
-    """Each agency opens ~Poisson(K·E[k,s]·share) cases per sector and sanctions the targets."""
+    """Each agency opens ~Poisson(K·E[k,s]·share·(1 + ζ·campaign)) cases and sanctions them."""
     reg = model.regulators
     pop = model.firms
     ap = model.p.agencies
     rng = model.rng
     n = pop.n
-    lam = ap.capacity * reg.enforcement * reg.share
+    # zeal shows in case counts too: E saturates at 1, bureaucrats' competition does not
+    campaign = 1.0 + ap.zeal * model.crackdown
+    lam = ap.capacity * reg.enforcement * reg.share * campaign[None, :]
     counts = rng.poisson(lam)
     if not counts.any():
         return

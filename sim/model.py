@@ -282,6 +282,7 @@ class RegulatoryModel(mesa.Model):
                                magnitude=float(pop.revenue[target]))
                 pop.revenue[buyer] += pop.revenue[target]
                 pop.violation[buyer] += pop.violation[target]
+                pop.recent_violation[buyer] += pop.recent_violation[target]
                 self._exit_firms(np.array([target]), "acquired")
                 self.month_stats["acquisitions"] += 1
 
@@ -385,6 +386,9 @@ class RegulatoryModel(mesa.Model):
         aggr = best_response(belief, self.sector_reward[sector], fp)
         slots = pop.add(self, sector, province, revenue, belief, aggr, np.zeros(total))
         pop.protection[slots] = self.protection[province, sector]
+        pop.enforcement_faced[slots] = np.clip(
+            self.sector_enforcement[sector] * (1.0 - pop.protection[slots])
+            + self.loyalty[province, sector], 0.0, 1.0)
         for slot in slots:
             self.log_event(EventKind.ENTRY, sector=int(pop.sector[slot]), slot=int(slot))
         self.month_stats["entries"] += total

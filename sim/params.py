@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import numpy as np
+
 from .states import AGENCIES, Mode, ScheduledKind, Structure
 
 # --------------------------------------------------------------------------------------------
@@ -214,7 +216,7 @@ class LeadershipParams(_Group):
                                doc="crackdown months before a ban may fall")
     ban_probability: float = spec(0.08, range=(0.0, 1.0), symbol="p_ban", unit="per month",
                                   doc="monthly chance of a ban once its conditions hold")
-    rules_gain_alarm: float = spec(0.8, range=(0.0, 5.0), symbol="k_A",
+    rules_gain_alarm: float = spec(2.0, range=(0.0, 5.0), symbol="k_A",
                                    doc="rules mode: signal per unit of alarm above θ_A")
     rules_gain_pain: float = spec(0.8, range=(0.0, 5.0), symbol="k_P",
                                   doc="rules mode: signal cut per unit of perceived pain")
@@ -234,7 +236,7 @@ class AgencyParams(_Group):
     tau_enforcement: float = spec(2.0, range=(0.25, 24.0), symbol="τ_E", unit="months",
                                   doc="bureaucratic time constant of enforcement")
     zeal: float = spec(0.3, range=(0.0, 2.0), symbol="ζ",
-                       doc="overshoot of the target during a campaign")
+                       doc="campaign overshoot of the enforcement target and of case counts")
     harm_weight: float = spec(0.1, range=(0.0, 2.0), symbol="κ_H",
                               doc="target added per unit of harm the agency perceives")
     tau_information: float = spec(6.0, range=(0.5, 36.0), symbol="τ_I", unit="months",
@@ -627,6 +629,7 @@ class Params:
         per_sector: dict[str, dict[str, Any]] = {}
         problems: list[Problem] = []
         for key, value in values.items():
+            value = _plain(value)
             parts = key.split(".")
             if parts[0] == "sectors" and len(parts) == 3:
                 if parts[1] not in self.sector_names:
@@ -685,6 +688,17 @@ class Params:
         out["exogenous.foreign_climate"] = [list(p) for p in self.exogenous.foreign_climate]
         out["exogenous.macro_shock"] = [list(p) for p in self.exogenous.macro_shock]
         return out
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars (from samplers) become the Python numbers they stand for."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
 
 
 def _coerce(f: dataclasses.Field, value: Any) -> Any:

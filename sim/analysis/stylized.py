@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..params import Params
 from .episodes import episodes
+from .metrics import crackdowns, live_enforcement
 
 FACT_COLUMNS = ("fact", "check", "measured", "bound", "lo", "hi", "holds")
 
@@ -47,25 +48,6 @@ def _median(values: Sequence[float]) -> float:
 def _crackdown_episodes(eps: pd.DataFrame) -> pd.DataFrame:
     """Crackdown episodes that start inside the run (their onset is observed)."""
     return eps[(eps.phase == "CRACKDOWN") & ~eps.left_censored]
-
-
-def _next_phase(eps: pd.DataFrame, row: pd.Series) -> str | None:
-    later = eps[(eps.sector == row.sector) & (eps.episode == row.episode + 1)]
-    return None if later.empty else str(later.iloc[0].phase)
-
-
-def rise_months(values: np.ndarray, lo: float = 0.1, hi: float = 0.9) -> float:
-    """Months for a rise from ``values[0]`` to ``max(values)`` to go from lo to hi of its size.
-
-    Returns NaN when there is no rise.
-    """
-    base, peak = float(values[0]), float(values.max())
-    if peak - base <= 1e-9:
-        return float("nan")
-    frac = (values - base) / (peak - base)
-    t_lo = int(np.argmax(frac >= lo))
-    t_hi = int(np.argmax(frac >= hi))
-    return float(t_hi - t_lo)
 
 
 def headline_fines(series: pd.DataFrame, sanctions: pd.DataFrame,
@@ -111,7 +93,7 @@ def stylized_facts(runs: Sequence[Run], params: Params | None = None,
 
     recur, loose, crack, rise, first_sanction = [], [], [], [], []
     peak_to_exit, pain_at_exit, loose_pain = [], [], []
-    drawdown_sector, drawdown_index = [], []
+    drawdown_sector = []
     dominant_fines, floor_up, banned_seed, survivors_ok = [], [], [], []
     d_hhi = {"LOOSE": [], "CRACKDOWN": []}
     d_prot = {"LOOSE": [], "CRACKDOWN": []}
@@ -120,6 +102,15 @@ def stylized_facts(runs: Sequence[Run], params: Params | None = None,
         series, events = run.series, run.events
         eps = episodes(series, sectors)
         sanctions = events[events.kind == "sanction"]
+        # per-crackdown measures come from the analysis package (one definition everywhere)
+        measured = crackdowns(series, events)
+        measured = measured[~measured.left_censored]
+        rise += measured.onset_sharpness.tolist()
+        first_sanction += measured.trigger_to_sanction.tolist()
+        drawdown_sector += measured.drawdown_sector.tolist()
+        settled = measured[measured.next_phase == "COMPROMISE"]
+        peak_to_exit += settled.peak_to_compromise.tolist()
+        floor_up += (settled.floor_after > settled.floor_before + 1e-12).astype(float).tolist()
         ok = False
         for s in sectors:
             e = eps[eps.sector == s]
@@ -131,32 +122,9 @@ def stylized_facts(runs: Sequence[Run], params: Params | None = None,
             loose += e[(e.phase == "LOOSE") & e.complete].duration.tolist()
             crack += e[(e.phase == "CRACKDOWN") & e.complete].duration.tolist()
             loose_share[s].append(float((series[f"phase.{s}"] == "LOOSE").mean()))
-            enf = series[f"enforcement.{s}"].to_numpy()
-            floor = series[f"floor.{s}"].to_numpy()
-            val = series[f"valuation.{s}"].to_numpy()
-            index = series["valuation_index"].to_numpy()
+            # the switch to COMPROMISE is decided in its first month, on that month's pain
             pp = series[f"perceived_pain.{s}"].to_numpy()
-            for _, cd in cds.iterrows():
-                t0, t1 = int(cd.start), int(cd.end)
-                window = enf[max(t0 - 1, 0): t1 + 1]
-                rise.append(rise_months(window))
-                hits = sanctions[(sanctions.sector == s) & (sanctions.month >= t0)].month
-                first_sanction.append(float(hits.min() - t0) if len(hits) else np.nan)
-                nxt = _next_phase(e, cd)
-                if nxt == "COMPROMISE":
-                    # the peak is reached when enforcement first comes within 5 % of its
-                    # episode maximum: E saturates, so argmax alone would find the plateau's end
-                    ep = enf[t0: t1 + 1]
-                    peak_at = t0 + int(np.argmax(ep >= 0.95 * ep.max()))
-                    peak_to_exit.append(float(t1 + 1 - peak_at))
-                    # the switch is decided in month t1 + 1, on that month's perceived pain
-                    pain_at_exit.append(float(pp[t1 + 1]))
-                    floor_up.append(float(floor[t1 + 1] > floor[max(t0 - 1, 0)] + 1e-12))
-                lo, hi = max(t0 - 12, 0), min(t1 + 24, len(val) - 1)
-                pre = val[lo: t0 + 1].max()
-                if pre > 0:
-                    drawdown_sector.append(1.0 - val[t0: hi + 1].min() / pre)
-                drawdown_index.append(1.0 - index[t0: hi + 1].min() / index[lo: t0 + 1].max())
+            pain_at_exit += [float(pp[m]) for m in settled[settled.sector == s].end + 1]
             ph = series[f"phase.{s}"].astype(str).to_numpy()
             loose_pain += pp[ph == "LOOSE"].tolist()
             for q, store in (("hhi", d_hhi), ("protection", d_prot)):
@@ -224,16 +192,27 @@ def stylized_facts(runs: Sequence[Run], params: Params | None = None,
                          ai - rest, lo=0.0, bound="> 0"))
     if rules_runs is not None:
         def enf_sd(rs: Sequence[Run]) -> float:
-            return float(np.mean([r.series[[f"enforcement.{s}" for s in sectors]]
-                                  .iloc[24:].std().mean() for r in rs]))
+            # after a 24-month spin-up, banned months left out (a ban is not enforcement)
+            sds = [[np.std(e) for s in sectors
+                    if len(e := live_enforcement(r.series.iloc[24:], s)) > 1] for r in rs]
+            return float(np.mean([np.mean(sd) for sd in sds if sd]))
+
+        def mean_of(rs: Sequence[Run], quantity: str) -> float:
+            return float(np.mean([r.series[[f"{quantity}.{s}" for s in sectors]].sum(axis=1)
+                                  .mean() for r in rs]))
+
+        def harm_intensity(rs: Sequence[Run]) -> float:
+            return float(np.mean([(r.series[[f"harm.{s}" for s in sectors]].sum(axis=1)
+                                   / r.series.tech_revenue).mean() for r in rs]))
+
         sd_c, sd_r = enf_sd(runs), enf_sd(rules_runs)
         rows.append(_row(12, "sd of enforcement: rules / campaign", sd_r / sd_c, hi=0.5))
-        for label, q in (("harm", "harm"), ("valuation", "valuation")):
-            c = float(np.mean([r.series[[f"{q}.{s}" for s in sectors]].sum(axis=1).mean()
-                               for r in runs]))
-            r_ = float(np.mean([r.series[[f"{q}.{s}" for s in sectors]].sum(axis=1).mean()
-                                for r in rules_runs]))
-            rows.append(_row(12, f"mean {label}: rules / campaign (reported)", r_ / c,
-                             bound="reported"))
+        rows.append(_row(12, "mean harm: rules / campaign (reported)",
+                         mean_of(rules_runs, "harm") / mean_of(runs, "harm"), bound="reported"))
+        rows.append(_row(12, "mean harm per unit of revenue: rules / campaign (reported)",
+                         harm_intensity(rules_runs) / harm_intensity(runs), bound="reported"))
+        rows.append(_row(12, "mean valuation: rules / campaign (reported)",
+                         mean_of(rules_runs, "valuation") / mean_of(runs, "valuation"),
+                         bound="reported"))
     frame = pd.DataFrame(rows, columns=list(FACT_COLUMNS))
     return frame

@@ -240,9 +240,12 @@ def test_floor_is_a_lower_bound_on_the_target():
 def test_growth_faction_pulls_enforcement_down_in_aligned_sectors():
     ap = AgencyParams()
     e = _settle(Regulators(Params()), ap, signal=0.4, alignment=ALIGNMENT)
-    # target = L − γ·α·(1 − L) = 0.4 − 0.3·α
-    np.testing.assert_allclose(e, 0.4 - ap.growth_faction * ALIGNMENT * 0.6, atol=1e-9)
+    # target = L·(1 − γ·α·(1 − L)) = 0.4·(1 − 0.3·α)
+    np.testing.assert_allclose(e, 0.4 * (1 - ap.growth_faction * ALIGNMENT * 0.6), atol=1e-9)
     assert e[4] == e.min()  # AI, the most aligned, is enforced least
+    # the faction cannot argue away the floor (the laws)
+    e_floor = _settle(Regulators(Params()), ap, signal=0.4, floor=0.35, alignment=ALIGNMENT)
+    np.testing.assert_allclose(e_floor, np.maximum(0.35, e), atol=1e-9)
     # at full control the pull vanishes
     e_full = _settle(Regulators(Params()), ap, signal=1.0, alignment=ALIGNMENT)
     np.testing.assert_allclose(e_full, 1.0, atol=1e-9)
@@ -308,7 +311,7 @@ def test_model_zeal_raises_enforcement_once_a_crackdown_starts():
 
 
 def test_cases_opened_are_about_capacity_times_enforcement(baseline):
-    """Cases ~ Poisson(K·E) per sector-month: over a 240-month run the total is K·ΣE.
+    """Cases ~ Poisson(K·E·(1 + ζ·[crackdown])) per sector-month; summed over a 240-month run.
 
     Tolerance: ±10 % (the total is ~1,500 cases, a Poisson sd of ~2.5 %)."""
     model, s, _ = baseline
@@ -316,7 +319,8 @@ def test_cases_opened_are_about_capacity_times_enforcement(baseline):
     for sec in SECTORS:
         firms_left = np.r_[True, s[f"n_firms.{sec}"].to_numpy()[:-1] > 0]
         total += s[f"cases.{sec}"][firms_left].sum()
-        expected += model.p.agencies.capacity * s[f"enforcement.{sec}"][firms_left].sum()
+        zeal = 1.0 + model.p.agencies.zeal * (s[f"phase.{sec}"] == "CRACKDOWN")
+        expected += model.p.agencies.capacity * (s[f"enforcement.{sec}"] * zeal)[firms_left].sum()
     assert total / expected == pytest.approx(1.0, abs=0.10)
     assert (s.cases_opened == s[[f"cases.{sec}" for sec in SECTORS]].sum(axis=1)).all()
 
@@ -1103,7 +1107,7 @@ def test_ban_falls_in_a_deep_crackdown_where_possible_and_is_absorbing():
 
 
 def test_rules_mode_has_no_phases_and_responds_proportionally():
-    lead, lp = _leader(2, mode="rules")
+    lead, lp = _leader(2, mode="rules", rules_gain_alarm=0.8)  # a gain that keeps L* < 1
     lead.perceived_alarm = np.array([1.55, 0.0])
     lead.perceived_sector_pain = np.array([0.0, 0.0])
     assert _update(lead, lp, triggered=[True, True]) == []
