@@ -1,0 +1,55 @@
+"""sim.notebooks: the size switch, scenario lookup and running scenarios at a notebook size."""
+
+import pandas as pd
+import pytest
+
+from sim import notebooks as nb
+from sim.store import load_results
+
+
+def test_size_switch():
+    assert nb.notebook_size({}).name == "full"
+    quick = nb.notebook_size({nb.SIZE_VARIABLE: " Quick "})
+    assert quick.name == "quick" and quick.seeds < nb.SIZES["full"].seeds
+    assert nb.SIZES["full"].seeds >= 20 and nb.SIZES["full"].months is None
+    assert quick.overrides() == {"run.months": quick.months}
+    assert nb.SIZES["full"].overrides() == {}
+    assert nb.notebook_size({nb.SIZE_VARIABLE: "quick", nb.WORKERS_VARIABLE: "3"}).workers == 3
+    with pytest.raises(ValueError, match="quick, full"):
+        nb.notebook_size({nb.SIZE_VARIABLE: "huge"})
+    with pytest.raises(ValueError, match="positive integer"):
+        nb.notebook_size({nb.WORKERS_VARIABLE: "0"})
+
+
+def test_scenario_files_and_hypotheses():
+    assert nb.scenario_file("baseline").name == "baseline.toml"
+    for name in nb.HYPOTHESES:
+        assert nb.scenario_file(name).is_file()
+    with pytest.raises(FileNotFoundError):
+        nb.scenario_file("no_such_scenario")
+    table = nb.describe_scenarios(["baseline", "no_zeal", "counterfactual_2020"])
+    assert table.changes.tolist()[:2] == ["—", "agencies.zeal = 0.0 (baseline 0.3)"]
+    assert "defiance fintech" in table.changes.iloc[2]
+
+
+def test_results_root(tmp_path):
+    assert nb.results_root({nb.RESULTS_VARIABLE: str(tmp_path / "r")}) == tmp_path / "r"
+    assert (tmp_path / "r").is_dir()
+    assert nb.results_root({}).parts[-2:] == ("results", "notebooks")
+
+
+def test_run_at_a_size(tmp_path):
+    size = nb.NotebookSize("tiny", seeds=2, months=14, workers=1, n_boot=10,
+                           morris_trajectories=1, sobol_samples=2, sweep_seeds=1,
+                           sweep_months=12)
+    folders = nb.run_all(["baseline", "no_zeal"], size, overrides={"firms.n_firms": 20},
+                         root=tmp_path)
+    assert list(folders) == ["baseline", "no_zeal"]
+    base, other = (load_results(f) for f in folders.values())
+    assert len(base.runs) == 2 and base.series.month.max() == 13
+    assert base.runs.seed.tolist() == other.runs.seed.tolist()  # common random numbers
+    series, events = nb.run_tables(base, 1)
+    assert "run_id" not in series.columns and "run_id" not in events.columns
+    pd.testing.assert_frame_equal(series, base.run(1))
+    runs = nb.ensemble_runs(base)
+    assert len(runs) == 2 and len(runs[0].series) == 14
