@@ -7,14 +7,17 @@ resumed) ends with one clear message on stderr and exit status 2, never a traceb
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from .runner import BACKENDS
 from .scenario import (
     ScenarioError,
     find_scenario,
@@ -42,6 +45,7 @@ examples:
   regcycle run scenarios/rules_based.toml --seeds 20 --workers 4
   regcycle run baseline --months 120 --set leadership.theta_alarm=0.7 --set sectors.ai.alignment=0.5
   regcycle run baseline --resume results/baseline/20250101-120000
+  regcycle run scenarios/sweep_thresholds.toml --backend dask --workers 4
 
 A SCENARIO is a path to a TOML file, or the name of a file in ./scenarios (baseline).
 Results go to <out>/<scenario name>/<YYYYmmdd-HHMMSS>/ (see results/README.md); load them
@@ -54,6 +58,16 @@ examples:
   regcycle run scenarios/no_zeal.toml --seeds 20 --workers 4 --out /tmp/results
   regcycle run baseline --months 60 --set agencies.zeal=0 --set leadership.mode=rules
   regcycle run baseline --resume results/baseline/20250101-120000   # finish a killed run
+  regcycle run scenarios/sweep_thresholds.toml                       # a sweep: same command
+  regcycle run sweep_thresholds --backend dask --workers 4           # a local dask cluster
+  regcycle run sweep_thresholds --scheduler tcp://10.0.0.5:8786      # a running dask cluster
+
+A scenario with a [sweep] table runs its replications at every point of the sweep's design
+(results/README.md). Backends: serial (this process), processes (local worker processes; the
+default, in-process for --workers 1) and dask (a local cluster of --workers processes, or the
+cluster at --scheduler, whose workers need regcycle installed). A run that fails is recorded
+with its error and the sweep goes on; the command then exits with status 1. Ctrl-C stops
+cleanly: finished runs stay on disk for --resume, on every backend.
 
 --set takes KEY=VALUE with KEY as in a scenario file (group.name, sectors.<sector>.<name>,
 run.<setting>) and VALUE written as in TOML (0.6, true, "rules", [[120, 0.5]]); bare words
@@ -110,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive, metavar="N",
                      help="worker processes (default: the scenario's run.workers, else one "
                           "per CPU)")
+    run.add_argument("--backend", choices=BACKENDS, default=None,
+                     help="where runs execute: serial, processes (default; in-process with "
+                          "--workers 1) or dask")
+    run.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                     help="a running dask scheduler to send the runs to (implies --backend "
+                          "dask)")
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter for this run (repeatable)")
     run.add_argument("--resume", metavar="DIR",
@@ -165,16 +185,35 @@ def _load(arg: str, sets: Sequence[str], months: int | None = None,
     return load_scenario(path, overrides, replications=replications)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import run_scenario
-    from .store import MANIFEST, load_results
+def _error_line(error: str | None) -> str:
+    """The last line of a traceback (the exception), shortened."""
+    lines = [line for line in (error or "").strip().splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else "unknown error"
+    return last if len(last) <= 120 else last[:117] + "..."
 
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+
+    from .runner import run_scenario
+    from .store import EVENTS, MANIFEST, PANEL, SERIES
+
+    if args.scheduler and args.backend not in (None, "dask"):
+        print(f"regcycle: --scheduler needs --backend dask, not {args.backend}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if (args.backend == "dask" or args.scheduler) \
+            and importlib.util.find_spec("distributed") is None:
+        print("regcycle: the dask backend needs dask.distributed: pip install "
+              "'regcycle[sweep]'", file=sys.stderr)
+        return EXIT_BAD_INPUT
     scenario = _load(args.scenario, args.sets, args.months, args.seeds)
     t0 = time.perf_counter()
     command = ["regcycle", *args.argv]
     folder = None
     try:
         folder = run_scenario(scenario, out=args.out, resume=args.resume, workers=args.workers,
+                              backend=args.backend, scheduler=args.scheduler,
                               progress=not args.quiet, plot=args.plot, command=command)
     except KeyboardInterrupt:
         print("regcycle: interrupted; finished runs are kept. Resume with:\n"
@@ -184,17 +223,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runs = manifest["runs"]
     failed = [r for r in runs if r["status"] != "done"]
     if failed:
-        ids = ", ".join(str(r["run_id"]) for r in failed)
+        ids = ", ".join(str(r["run_id"]) for r in failed[:20]) + \
+            (", ..." if len(failed) > 20 else "")
         print(f"regcycle: {len(failed)} of {len(runs)} runs failed (run {ids}); the errors are "
-              f"in {folder / MANIFEST}.\nRetry them with: regcycle run {args.scenario} "
-              f"--resume {folder}", file=sys.stderr)
+              f"in {folder / MANIFEST}.", file=sys.stderr)
+        for r in failed[:5]:
+            where = f" at {r['params']}" if r.get("params") else ""
+            print(f"  run {r['run_id']} (seed {r['seed']}){where}: {_error_line(r.get('error'))}",
+                  file=sys.stderr)
+        print(f"Retry them with: regcycle run {args.scenario} --resume {folder}",
+              file=sys.stderr)
         return EXIT_FAILED_RUNS
     if not args.quiet:
-        res = load_results(folder, params=False)
-        print(f"{scenario.name}: {len(runs)} runs × {scenario.params.run.months} months in "
-              f"{time.perf_counter() - t0:.1f} s → {folder}")
-        print(f"  {len(res.series)} series rows, {len(res.events)} events"
-              + (f", {len(res.panel)} panel rows" if res.panel is not None else ""))
+        counts = {name: pq.ParquetFile(folder / file).metadata.num_rows
+                  for name, file in (("series", SERIES), ("events", EVENTS), ("panel", PANEL))
+                  if (folder / file).is_file()}
+        shape = (f"{scenario.n_points} points × {scenario.replications} replications = "
+                 if scenario.sweep is not None else "")
+        print(f"{scenario.name}: {shape}{len(runs)} runs × {scenario.params.run.months} months "
+              f"in {time.perf_counter() - t0:.1f} s → {folder}")
+        print(f"  {counts['series']} series rows, {counts['events']} events"
+              + (f", {counts['panel']} panel rows" if "panel" in counts else "")
+              + ", 0 failed")
+        if scenario.sweep is not None:
+            print(f"  {scenario.sweep.design.value} design; sample matrix: "
+                  f"{folder / 'sweep.parquet'}")
         if (folder / "overview.png").is_file():
             print(f"  overview plot: {folder / 'overview.png'}")
         print(f"  load with: sim.store.load_results({str(folder)!r})")
@@ -217,7 +270,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(f"  {p}", file=sys.stderr)
         else:
-            print(f"{path}: ok ({scenario.name}: {scenario.replications} runs × "
+            shape = (f"{scenario.n_points} points × {scenario.replications} replications = "
+                     if scenario.sweep is not None else "")
+            print(f"{path}: ok ({scenario.name}: {shape}{scenario.n_runs} runs × "
                   f"{scenario.params.run.months} months)")
     return status
 
@@ -242,6 +297,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         flat = {"scenario.name": scenario.name, "scenario.description": scenario.description,
                 "run.seeds": list(scenario.seeds), **scenario.params.to_flat_dict()}
+        if scenario.sweep is not None:
+            flat["sweep"] = scenario.sweep.to_dict()
         print(json.dumps(flat, indent=2, default=list))
     else:
         print(to_toml(scenario), end="")
@@ -286,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = argv
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
                         level=logging.INFO if args.verbose else logging.WARNING)
+    # dask logs a cluster's life at INFO; its level is read when distributed is first imported
+    # (here and in the workers, which inherit the environment)
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "info" if args.verbose else "warning")
     try:
         return args.func(args)
     except ScenarioError as exc:

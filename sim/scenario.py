@@ -32,6 +32,17 @@ of :mod:`sim.params`::
     [exogenous]                         # step functions: [[month or "YYYY-MM", value], ...]
     foreign_climate = [["2020-12", 0.5]]
 
+    [sweep]                             # optional: run every replication at many points
+    design = "latin_hypercube"          # grid | latin_hypercube | sobol | morris | points
+    samples = 32                        # LHS points, Sobol base samples, Morris trajectories
+    [sweep.parameters]                  # dotted key → { range = [low, high] } or { values = [...] }
+    "leadership.theta_alarm" = { range = [0.35, 0.85] }
+    "leadership.theta_pain" = { range = [0.25, 0.65] }
+
+A sweep runs the scenario's replications (``[run]`` seeds) at every point of its design (see
+:mod:`sim.sweep`); swept values are checked against the parameter metadata like any other value,
+and parameters declared ``sweepable = False`` cannot be swept.
+
 Merging along ``extends``: tables merge key by key, the child winning; any other value (numbers,
 strings, and arrays such as ``seeds``, ``[[events]]`` or an exogenous series) replaces the
 parent's. Setting ``seeds`` in a file drops inherited ``replications``/``seed`` and the reverse.
@@ -49,6 +60,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -70,9 +82,12 @@ from .params import (
     ScheduledEvent,
     SectorSpec,
     check_value,
+    field_for,
+    iter_specs,
     parse_month,
 )
 from .states import ScheduledKind
+from .sweep import Axis, Design, SweepSpec
 
 __all__ = [
     "COMMAND_LINE",
@@ -105,6 +120,9 @@ MAX_SEED = 2**63 - 1
 MAX_REPLICATIONS = 100_000
 MAX_WORKERS = 1024
 MAX_MAGNITUDE = 1000.0
+MAX_RUNS = 10_000_000
+MAX_SAMPLES = 1_000_000
+MAX_LEVELS = 1000
 
 COMMAND_LINE = "command line"
 """The source named in problems with values given on the command line (``--set`` etc.)."""
@@ -116,7 +134,11 @@ RUN_KEYS: tuple[str, ...] = ("months", "start_date", "firm_panel_every", "replic
 EVENT_KEYS: tuple[str, ...] = ("month", "date", "kind", "sector", "magnitude", "note")
 EXOGENOUS_KEYS: tuple[str, ...] = ("foreign_climate", "macro_shock")
 TOP_KEYS: tuple[str, ...] = ("schema_version", "scenario", "run", *PARAM_GROUPS, "sectors",
-                             "events", "exogenous")
+                             "events", "exogenous", "sweep")
+SWEEP_KEYS: tuple[str, ...] = ("design", "parameters", "points", "samples", "levels",
+                               "second_order", "sample_seed")
+AXIS_KEYS: tuple[str, ...] = ("values", "range", "levels")
+DESIGNS: tuple[str, ...] = tuple(d.value for d in Design)
 SECTOR_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SectorSpec)
                                        if f.name != "name")
 SCHEDULED_KINDS: tuple[str, ...] = tuple(k.value for k in ScheduledKind)
@@ -209,6 +231,7 @@ class Scenario:
         workers: the file's preferred number of worker processes (None: decide at run time).
         sources: the files of the ``extends`` chain, base first.
         overrides: command-line overrides applied last, by dotted key.
+        sweep: the ``[sweep]`` table (None: one point, the scenario's parameters).
     """
 
     name: str
@@ -220,11 +243,22 @@ class Scenario:
     workers: int | None = None
     sources: tuple[SourceFile, ...] = ()
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    sweep: SweepSpec | None = None
 
     @property
     def replications(self) -> int:
-        """Number of runs."""
+        """Number of replications (runs per parameter point)."""
         return len(self.seeds)
+
+    @property
+    def n_points(self) -> int:
+        """Number of parameter points (1 without a sweep)."""
+        return self.sweep.n_points if self.sweep is not None else 1
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: points × replications."""
+        return self.n_points * self.replications
 
     @property
     def hash(self) -> str:
@@ -541,6 +575,7 @@ class _Resolved:
     replications: int = DEFAULT_REPLICATIONS
     seed_root: int = DEFAULT_SEED
     workers: int | None = None
+    sweep: SweepSpec | None = None
 
 
 def _check_scenario_table(layer: _Layer) -> tuple[str | None, str | None,
@@ -806,10 +841,272 @@ def _check_exogenous(c: _Checker, merged: Mapping[str, Any], months: int, start:
                 out.series[name] = tuple(points)
 
 
+def _sweepable_keys() -> list[str]:
+    return [k for k, f, _ in iter_specs() if f.metadata.get("sweepable")]
+
+
+def _flatten_sweep(table: Mapping[str, Any], prefix: str = "",
+                   leaf_tables: bool = True) -> list[tuple[str, Any]]:
+    """``{"leadership": {"theta_alarm": x}}`` and ``{"leadership.theta_alarm": x}`` → pairs.
+
+    With ``leaf_tables``, a table holding an axis key (``values``, ``range``, ``levels``) is a
+    leaf (an axis); otherwise only non-tables are leaves (a point's values).
+    """
+    out: list[tuple[str, Any]] = []
+    for k, v in table.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and not (leaf_tables and set(v) & set(AXIS_KEYS)):
+            out += _flatten_sweep(v, key + ".", leaf_tables)
+        else:
+            out.append((key, v))
+    return out
+
+
+def _flatten_sweep_parameters(layer: _Layer) -> list[ScenarioProblem]:
+    """Write a layer's ``[sweep.parameters]`` with dotted keys, so that layers merge by key.
+
+    ``"leadership.theta_alarm" = ...`` and ``[sweep.parameters.leadership] theta_alarm = ...``
+    (or a ``--set sweep.parameters.leadership.theta_alarm=...``) name the same axis; a later
+    layer's axis replaces an earlier one's. Returns the keys one layer gives twice.
+    """
+    sweep = layer.data.get("sweep")
+    params = sweep.get("parameters") if isinstance(sweep, dict) else None
+    if not isinstance(params, dict):
+        return []
+    flat: dict[str, Any] = {}
+    problems = []
+    for key, spec in _flatten_sweep(params):
+        if key in flat:
+            problems.append(ScenarioProblem(layer.source, f"sweep.parameters.{key}", spec,
+                                            "each parameter once", "given twice"))
+        else:
+            flat[key] = spec
+    layer.data = {**layer.data, "sweep": {**sweep, "parameters": flat}}
+    return problems
+
+
+def _sweep_field(c: _Checker, ckey: str, key: str, value: Any) -> dataclasses.Field | None:
+    """The field of a swept key, or None after reporting an unknown or fixed parameter."""
+    try:
+        f = field_for(key)
+    except KeyError:
+        guess = _closest(key, _sweepable_keys())
+        message = "unknown parameter" + (f", did you mean {guess!r}?" if guess else "")
+        c.add(ckey, value, "a sweepable parameter: group.name or sectors.<sector>.<name> "
+              "(regcycle show lists them)", message)
+        return None
+    if not f.metadata.get("sweepable", False):
+        c.add(ckey, value, "a sweepable parameter", "not sweepable (a structural choice): "
+              "write one scenario per value instead")
+        return None
+    return f
+
+
+def _sweep_values(c: _Checker, ckey: str, f: dataclasses.Field,
+                  values: Any) -> tuple[Any, ...] | None:
+    if not isinstance(values, list) or not values:
+        c.add(ckey, values, "a non-empty list of values",
+              "empty" if isinstance(values, list) else "wrong type")
+        return None
+    ok = all([c.param(f, v, f"{ckey}[{i}]") for i, v in enumerate(values)])
+    if not ok:
+        return None
+    if len({repr(v) for v in values}) != len(values):
+        c.add(ckey, values, "distinct values", "repeated values")
+        return None
+    return tuple(_coerce(f, v) for v in values)
+
+
+def _sweep_range(c: _Checker, ckey: str, f: dataclasses.Field,
+                 bounds: Any) -> tuple[float, float] | None:
+    allowed = "[low, high] with low < high, both allowed values of the parameter"
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        c.add(ckey, bounds, allowed, "wrong type")
+        return None
+    if not all([c.param(f, v, f"{ckey}[{i}]") for i, v in enumerate(bounds)]):
+        return None
+    if not bounds[0] < bounds[1]:
+        c.add(ckey, bounds, allowed, "low is not below high")
+        return None
+    return _coerce(f, bounds[0]), _coerce(f, bounds[1])
+
+
+def _sweep_axis(c: _Checker, design: Design | None, key: str, spec: Any) -> Axis | None:
+    ckey = f"sweep.parameters.{key}"
+    f = _sweep_field(c, ckey, key, spec)
+    if f is None:
+        return None
+    integer = f.type in ("int", int)
+    bare = isinstance(spec, list)  # a bare list is the axis's values
+    if bare:
+        spec = {"values": spec}
+    if not isinstance(spec, dict) or not spec:
+        c.add(ckey, spec, "{ values = [...] } or { range = [low, high] }",
+              "empty" if isinstance(spec, dict) else "wrong type")
+        return None
+    for k in spec:
+        if k not in AXIS_KEYS:
+            c.unknown(f"{ckey}.{k}", k, spec[k], AXIS_KEYS)
+            return None
+    if "values" in spec and ("range" in spec or "levels" in spec):
+        c.add(ckey, spec, "either values, or a range (with levels in a grid)",
+              "values given together with a range")
+        return None
+    if design is None:
+        return None
+    if "values" in spec:
+        if design.sampled:
+            c.add(ckey, spec["values"], "{ range = [low, high] }",
+                  f"a {design.value} design samples ranges, not lists of values")
+            return None
+        values = _sweep_values(c, ckey if bare else f"{ckey}.values", f, spec["values"])
+        return Axis(key, values=values, integer=integer) if values is not None else None
+    if "range" not in spec:
+        c.add(f"{ckey}.range", _MISSING, "[low, high]", "missing")
+        return None
+    bounds = _sweep_range(c, f"{ckey}.range", f, spec["range"])
+    levels = None
+    if design is Design.GRID:
+        if "levels" not in spec:
+            c.add(f"{ckey}.levels", _MISSING, f"an integer in [2, {MAX_LEVELS}]",
+                  "missing: a grid over a range needs levels (or give values)")
+            return None
+        if not c.integer(f"{ckey}.levels", spec["levels"], 2, MAX_LEVELS):
+            return None
+        levels = spec["levels"]
+    elif "levels" in spec:
+        c.add(f"{ckey}.levels", spec["levels"], "levels only in a grid (Morris: sweep.levels)",
+              "not used by this design")
+        return None
+    if bounds is None:
+        return None
+    axis = Axis(key, low=bounds[0], high=bounds[1], levels=levels, integer=integer)
+    if levels is not None and integer and len(axis.grid_values()) != levels:
+        c.add(f"{ckey}.levels", levels, f"at most {int(bounds[1] - bounds[0]) + 1} "
+              "(integers in the range)", "more levels than integers in the range")
+        return None
+    return axis
+
+
+def _sweep_points(c: _Checker, points: Any) -> tuple[tuple[tuple[str, Any], ...], ...] | None:
+    allowed = "an array of tables ([[sweep.points]]), each setting swept parameters"
+    if not isinstance(points, list) or not points:
+        c.add("sweep.points", points, allowed, "empty" if isinstance(points, list)
+              else "wrong type")
+        return None
+    out = []
+    ok = True
+    for i, point in enumerate(points):
+        base = f"sweep.points[{i}]"
+        if not isinstance(point, dict) or not point:
+            c.add(base, point, "a table of dotted key = value", "empty"
+                  if isinstance(point, dict) else "wrong type")
+            ok = False
+            continue
+        values = []
+        for key, value in _flatten_sweep(point, leaf_tables=False):
+            f = _sweep_field(c, f"{base}.{key}", key, value)
+            if f is None or not c.param(f, value, f"{base}.{key}"):
+                ok = False
+                continue
+            values.append((key, _coerce(f, value)))
+        out.append(tuple(values))
+    return tuple(out) if ok else None
+
+
+def _check_sweep(c: _Checker, merged: Mapping[str, Any], out: _Resolved) -> None:
+    table = merged.get("sweep", _MISSING)
+    if table is _MISSING or not c.table("sweep", table):
+        return
+    before = len(c.problems)
+    for k, v in table.items():
+        if k not in SWEEP_KEYS:
+            c.unknown(f"sweep.{k}", k, v, SWEEP_KEYS)
+    design: Design | None = None
+    raw = table.get("design", _MISSING)
+    if raw is _MISSING:
+        c.add("sweep.design", raw, _one_of(DESIGNS), "missing")
+    elif c.string("sweep.design", raw, _one_of(DESIGNS)):
+        if raw in DESIGNS:
+            design = Design(raw)
+        else:
+            c.unknown("sweep.design", raw, raw, DESIGNS, "unknown design")
+
+    axes: list[Axis] = []
+    points: tuple[tuple[tuple[str, Any], ...], ...] | None = ()
+    if design is Design.POINTS:
+        if "parameters" in table:
+            c.add("sweep.parameters", table["parameters"], "[[sweep.points]] tables",
+                  "not used by the points design: list the points in [[sweep.points]]")
+        points = _sweep_points(c, table.get("points", _MISSING))
+    else:
+        if "points" in table:
+            c.add("sweep.points", table["points"], "sweep.parameters",
+                  "only the points design takes [[sweep.points]]")
+        params = table.get("parameters", _MISSING)
+        if params is _MISSING:
+            c.add("sweep.parameters", params, "a table of swept parameters", "missing")
+        elif c.table("sweep.parameters", params):
+            leaves = _flatten_sweep(params)
+            if not leaves:
+                c.add("sweep.parameters", params, "at least one swept parameter", "empty")
+            for key, spec in leaves:
+                axis = _sweep_axis(c, design, key, spec)
+                if axis is not None:
+                    axes.append(axis)
+
+    sampled = design is not None and design.sampled
+    samples = None
+    if "samples" in table:
+        if design is not None and not sampled:
+            c.add("sweep.samples", table["samples"], "no samples: the design fixes its points",
+                  f"not used by the {design.value} design")
+        elif c.integer("sweep.samples", table["samples"], 1, MAX_SAMPLES):
+            samples = table["samples"]
+            if design is Design.SOBOL and samples & (samples - 1):
+                c.add("sweep.samples", samples, "a power of 2 (Sobol sequences balance there)",
+                      "not a power of 2")
+    elif sampled:
+        c.add("sweep.samples", _MISSING, f"an integer in [1, {MAX_SAMPLES}]", "missing")
+    levels = 4
+    if "levels" in table:
+        if design is not None and design is not Design.MORRIS:
+            c.add("sweep.levels", table["levels"], "levels only for Morris (a grid axis "
+                  "takes its own levels)", f"not used by the {design.value} design")
+        elif c.integer("sweep.levels", table["levels"], 2, MAX_LEVELS):
+            levels = table["levels"]
+    second_order = False
+    if "second_order" in table:
+        value = table["second_order"]
+        if design is not None and design is not Design.SOBOL:
+            c.add("sweep.second_order", value, "only for sobol",
+                  f"not used by the {design.value} design")
+        elif not isinstance(value, bool):
+            c.add("sweep.second_order", value, "true or false", "wrong type")
+        else:
+            second_order = value
+    sample_seed = None
+    if "sample_seed" in table:
+        if design is not None and not sampled:
+            c.add("sweep.sample_seed", table["sample_seed"], "only for sampled designs",
+                  f"not used by the {design.value} design")
+        elif c.integer("sweep.sample_seed", table["sample_seed"], 0, MAX_SEED):
+            sample_seed = table["sample_seed"]
+    if design in (Design.SOBOL, Design.MORRIS) and importlib.util.find_spec("SALib") is None:
+        c.add("sweep.design", raw, "a design whose sampler is installed",
+              "needs SALib: pip install 'regcycle[sweep]'")
+    if design is None or len(c.problems) > before or points is None:
+        return
+    out.sweep = SweepSpec(design=design, axes=tuple(axes), points=points, samples=samples,
+                          levels=levels, second_order=second_order, sample_seed=sample_seed)
+
+
 def _home_table(key: str) -> str | None:
     """The table a misplaced top-level key belongs in (``extends`` → ``[scenario]``)."""
     if key in SCENARIO_KEYS:
         return "the [scenario] table"
+    if key in SWEEP_KEYS:
+        return "the [sweep] table"
     if key in RUN_KEYS:
         return "the [run] table"
     for group in PARAM_GROUPS:
@@ -840,6 +1137,7 @@ def _validate(merged: Mapping[str, Any], origin: Mapping[str, str],
     _check_sectors(c, merged, names, out)
     _check_events(c, merged, names, months, start, start_ok, out)
     _check_exogenous(c, merged, months, start, start_ok, out)
+    _check_sweep(c, merged, out)
     return out, c.problems
 
 
@@ -886,6 +1184,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
     if not layers or layers[-1].source != str(path):
         # the file itself could not be read: nothing more to check
         raise ScenarioError(problems)
+    for layer in layers_all:
+        problems.extend(_flatten_sweep_parameters(layer))
     merged, origin = _merge(layers_all)
     resolved, more = _validate(merged, origin, str(path))
     problems.extend(more)
@@ -909,6 +1209,12 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
         problems.append(ScenarioProblem(COMMAND_LINE, "--seeds", replications,
                                         f"an integer in [1, {MAX_REPLICATIONS}]",
                                         "out of range"))
+    if not problems and resolved.sweep is not None \
+            and resolved.sweep.n_points * len(seeds) > MAX_RUNS:
+        problems.append(ScenarioProblem(
+            origin.get("sweep", str(path)), "sweep", "a table",
+            f"at most {MAX_RUNS} runs (points × replications)",
+            f"{resolved.sweep.n_points} points × {len(seeds)} replications is too many runs"))
     params = Params()
     if not problems:
         try:
@@ -936,6 +1242,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
         workers=resolved.workers,
         sources=tuple(SourceFile(layer.source, layer.text) for layer in layers),
         overrides=overrides,
+        sweep=resolved.sweep,
     )
 
 
@@ -1073,7 +1380,37 @@ def to_toml(scenario: Scenario, *, mark_changes: bool = True) -> str:
         for name, points in series.items():
             if points:
                 lines.append(f"{name} = {_toml_value([list(pt) for pt in points])}")
+    if scenario.sweep is not None:
+        lines += _sweep_toml(scenario.sweep, scenario.n_points)
     return "\n".join(lines) + "\n"
+
+
+def _sweep_toml(sweep: SweepSpec, n_points: int) -> list[str]:
+    lines = ["", f"# {n_points} points × the replications above", "[sweep]",
+             f"design = {_toml_value(sweep.design.value)}"]
+    if sweep.design.sampled:
+        lines.append(f"samples = {sweep.samples}")
+    if sweep.design is Design.MORRIS:
+        lines.append(f"levels = {sweep.levels}")
+    if sweep.design is Design.SOBOL:
+        lines.append(f"second_order = {_toml_value(sweep.second_order)}")
+    if sweep.sample_seed is not None:
+        lines.append(f"sample_seed = {sweep.sample_seed}")
+    if sweep.design is Design.POINTS:
+        for point in sweep.points:
+            lines += ["", "[[sweep.points]]"]
+            lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in point]
+        return lines
+    lines += ["", "[sweep.parameters]"]
+    for axis in sweep.axes:
+        if axis.values is not None:
+            body = f"values = {_toml_value(list(axis.values))}"
+        else:
+            body = f"range = {_toml_value([axis.low, axis.high])}"
+            if axis.levels is not None:
+                body += f", levels = {axis.levels}"
+        lines.append(f"{_toml_value(axis.key)} = {{ {body} }}")
+    return lines
 
 
 def _is_toml(value: Any) -> bool:

@@ -8,14 +8,23 @@ One folder per invocation of ``regcycle run``, ``results/<scenario>/<id>/``::
     series.parquet    one row per run and month: run_id, seed, then sim.schema.series_columns
     events.parquet    the event logs: run_id, seed, then sim.schema.EVENT_COLUMNS
     panel.parquet     the firm panels (only when run.firm_panel_every > 0)
+    summary.parquet   cycle metrics per run (sim.analysis.summary.summarize_run)
+    sweep.parquet     a sweep's sample matrix: one row per point, one column per swept parameter
     overview.png      enforcement per sector with phases shaded, run 0
 
 While runs are going on, each finished run is a directory ``parts/run-NNNNNN/`` written under a
 temporary name and renamed into place, so a run is either fully present or absent whatever
-kills the process. When every run is done the parts are gathered into the tables above (each
+kills the process. The part is written by the worker that made the run when it can reach the
+folder (:class:`PartSink` checks a token the coordinator leaves in ``parts/``), otherwise the
+worker sends the encoded files back and the coordinator writes them; either way the
+coordinator never holds more than one run's tables. When every run is done the parts are
+streamed, in run order and a bounded number of rows at a time, into the tables above (each
 written to a temporary name, then renamed), the manifest is marked ``complete`` and the parts
 are removed. Resuming a folder skips runs whose part exists and checks that it was made with
 the same parameters and seed.
+
+Tables are Parquet with zstd compression; float columns use the byte-stream-split encoding
+(lossless: the floats read back are bit for bit those the model produced).
 """
 
 from __future__ import annotations
@@ -38,11 +47,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES, Column
 
 if TYPE_CHECKING:
-    from .runner import RunResult, RunSpec
+    from .runner import RunRecord, RunResult, RunSpec
     from .scenario import Scenario
 
 __all__ = [
@@ -52,14 +64,21 @@ __all__ = [
     "PANEL",
     "RUNS",
     "SERIES",
+    "SUMMARY",
+    "SWEEP",
+    "PartSink",
     "Results",
     "ResultsFolder",
     "StoreError",
+    "encode_part",
     "latest_results",
     "load_results",
     "load_series",
+    "normalize",
+    "run_meta",
     "runs_table",
     "spec_hash",
+    "write_part",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,9 +89,20 @@ RUNS = "runs.parquet"
 SERIES = "series.parquet"
 EVENTS = "events.parquet"
 PANEL = "panel.parquet"
+SUMMARY = "summary.parquet"
+SWEEP = "sweep.parquet"
 OVERVIEW = "overview.png"
 PARTS = "parts"
+RUN_JSON = "run.json"
+SINK_TOKEN = ".sink-token"
 ID_COLUMNS = ("run_id", "seed")
+RUN_COLUMNS = ("run_id", "seed", "scenario", "status", "point", "replicate")
+"""The leading columns of ``runs.parquet``; the parameters follow."""
+ROW_GROUP_ROWS = 16_384
+"""Rows gathered into one Parquet row group: bounds the coordinator's memory when gathering."""
+RUNS_CHUNK = 256
+"""Runs per chunk when writing ``runs.parquet``."""
+ZSTD_LEVEL = 3
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "tqdm", "networkx")
 
 
@@ -123,8 +153,28 @@ def _atomic_write_json(path: Path, obj: Any) -> None:
     _atomic_write_bytes(path, (json.dumps(obj, indent=2, default=_json_default) + "\n").encode())
 
 
+def _parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """Writer options: zstd; byte-stream-split for floats, dictionaries for the other columns."""
+    floats = [f.name for f in schema if pa.types.is_floating(f.type)]
+    others = [f.name for f in schema if not pa.types.is_floating(f.type)]
+    return {"compression": "zstd", "compression_level": ZSTD_LEVEL,
+            "use_dictionary": others or False, "use_byte_stream_split": floats or False}
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    table = _to_arrow(frame)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **_parquet_options(table.schema))
+    return sink.getvalue().to_pybytes()
+
+
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False, engine="pyarrow")
+    table = _to_arrow(frame)
+    pq.write_table(table, path, **_parquet_options(table.schema))
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
 
@@ -247,34 +297,203 @@ def _empty(table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _gather(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
-    frames = [f for f in frames if f is not None]
-    nonempty = [f for f in frames if len(f)]
-    if not nonempty:
-        return _normalize(_empty(table, frames[0].columns if frames else None), table)
-    joined = pd.concat(nonempty, ignore_index=True) if len(nonempty) > 1 else nonempty[0]
-    return _normalize(joined.reset_index(drop=True), table)
+def normalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Give a ``series``, ``events`` or ``panel`` frame the schema's dtypes (as stored)."""
+    return _normalize(frame, table)
+
+
+def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str) -> None:
+    """Stream one table of every part, in the order given, into one Parquet file (atomically).
+
+    At most :data:`ROW_GROUP_ROWS` rows (plus one part) are held in memory at a time, however
+    many parts there are. A part without the file is skipped; with no rows at all, an empty
+    table with the schema's columns is written.
+    """
+    tmp = _tmp_name(out)
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    first_empty: pa.Table | None = None
+    buffer: list[pa.Table] = []
+    rows = 0
+    try:
+        for part in parts:
+            file = part / name
+            if not file.is_file():
+                continue
+            data = pq.read_table(file)
+            if data.num_rows == 0:  # its categories may have no type yet: never the schema
+                first_empty = first_empty if first_empty is not None else data
+                continue
+            if writer is None:
+                schema = data.schema
+                writer = pq.ParquetWriter(tmp, schema, **_parquet_options(schema))
+            elif not data.schema.equals(schema, check_metadata=False):
+                data = data.cast(schema)
+            buffer.append(data)
+            rows += data.num_rows
+            if rows >= ROW_GROUP_ROWS:
+                writer.write_table(pa.concat_tables(buffer))
+                buffer, rows = [], 0
+        if writer is not None:
+            if buffer:
+                writer.write_table(pa.concat_tables(buffer))
+            writer.close()
+            writer = None
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        else:
+            columns = first_empty.column_names if first_empty is not None else None
+            _write_parquet(_normalize(_empty(table, columns), table), tmp)
+        os.replace(tmp, out)
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(out.parent)
 
 
 def runs_table(specs: Sequence[RunSpec], status: dict[int, str] | None = None) -> pd.DataFrame:
-    """One row per run: ``run_id``, ``seed``, ``scenario``, ``status``, every resolved parameter.
+    """One row per run: :data:`RUN_COLUMNS`, then every resolved parameter.
 
-    Scheduled events and exogenous series are stored as JSON text in their columns.
+    ``point`` is the run's parameter point (0 without a sweep) and ``replicate`` its
+    replication index (runs with the same replicate share their seed). Scheduled events and
+    exogenous series are stored as JSON text in their columns.
     """
     status = status or {}
     rows = []
     for spec in specs:
         row: dict[str, Any] = {"run_id": spec.run_id, "seed": spec.seed,
                                "scenario": spec.scenario,
-                               "status": status.get(spec.run_id, "pending")}
+                               "status": status.get(spec.run_id, "pending"),
+                               "point": spec.point, "replicate": spec.replicate}
         for key, value in spec.params.to_flat_dict().items():
             row[key] = _canonical(value) if isinstance(value, (list, tuple, dict)) else value
         rows.append(row)
     frame = pd.DataFrame(rows)
     if len(frame):
-        frame["run_id"] = frame["run_id"].astype("int64")
-        frame["seed"] = frame["seed"].astype("int64")
+        for name in ("run_id", "seed", "point", "replicate"):
+            frame[name] = frame[name].astype("int64")
     return frame
+
+
+def _write_runs(specs: Sequence[RunSpec], status: dict[int, str], out: Path) -> None:
+    """Write ``runs.parquet`` :data:`RUNS_CHUNK` runs at a time (atomically)."""
+    tmp = _tmp_name(out)
+    writer: pq.ParquetWriter | None = None
+    try:
+        for start in range(0, max(len(specs), 1), RUNS_CHUNK):
+            chunk = _to_arrow(runs_table(specs[start:start + RUNS_CHUNK], status))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, chunk.schema, **_parquet_options(chunk.schema))
+            elif not chunk.schema.equals(writer.schema, check_metadata=False):
+                chunk = chunk.cast(writer.schema)
+            writer.write_table(chunk)
+        assert writer is not None
+        writer.close()
+        writer = None
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(out.parent)
+
+
+# --------------------------------------------------------------------------------------------
+# Parts: one finished run, written by a worker or by the coordinator
+# --------------------------------------------------------------------------------------------
+
+
+def run_meta(spec: RunSpec, started: str, finished: str, seconds: float) -> dict[str, Any]:
+    """The ``run.json`` of a part: ids, seed, point, replicate, the spec's hash, times."""
+    return {"run_id": spec.run_id, "seed": spec.seed, "point": spec.point,
+            "replicate": spec.replicate, "spec_hash": spec_hash(spec), "started": started,
+            "finished": finished, "seconds": round(seconds, 3)}
+
+
+def encode_part(meta: dict[str, Any], tables: dict[str, pd.DataFrame | None]) -> dict[str, bytes]:
+    """Encode one run's files: ``run.json`` and one Parquet file per table.
+
+    Args:
+        meta: the part's ``run.json`` (:func:`run_meta`).
+        tables: ``series``, ``events``, ``panel`` (given their schema dtypes) and ``summary``;
+            None values are left out.
+
+    Returns:
+        File name → bytes, ready for :func:`write_part` (or to be sent to the coordinator).
+    """
+    files: dict[str, bytes] = {}
+    for name, frame in tables.items():
+        if frame is None:
+            continue
+        if name != "summary":
+            frame = _normalize(frame, name)
+        files[f"{name}.parquet"] = _parquet_bytes(frame)
+    files[RUN_JSON] = (json.dumps(meta, indent=2) + "\n").encode()
+    return files
+
+
+def write_part(parts: str | Path, run_id: int, files: dict[str, bytes]) -> bool:
+    """Write one run's files as ``parts/run-NNNNNN/``, atomically (temporary name, rename).
+
+    ``run.json`` is written last, so a directory holding it is complete.
+
+    Returns:
+        True if written, False if the run was already stored (the first copy is kept).
+    """
+    parts = Path(parts)
+    final = parts / f"run-{run_id:06d}"
+    tmp = parts / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        for name in sorted(files, key=lambda n: n == RUN_JSON):
+            with open(tmp / name, "wb") as fh:
+                fh.write(files[name])
+                fh.flush()
+                os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            log.warning("run %d was already stored; keeping the first copy", run_id)
+            return False
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    _fsync_dir(parts)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class PartSink:
+    """Where a worker writes its finished run, if it can reach the results folder.
+
+    The coordinator leaves a random token in ``parts/``; a worker that reads the same token at
+    the same path shares the folder (same machine, or a shared file system) and writes its
+    part itself. Any other worker sends its files back.
+
+    Attributes:
+        parts: the folder's ``parts`` directory, as the coordinator sees it.
+        token: the token of this invocation.
+    """
+
+    parts: str
+    token: str
+
+    def reachable(self) -> bool:
+        """Whether this process sees the coordinator's folder."""
+        try:
+            return (Path(self.parts) / SINK_TOKEN).read_text() == self.token
+        except OSError:
+            return False
+
+    def write(self, run_id: int, files: dict[str, bytes]) -> bool:
+        """Write a part (see :func:`write_part`)."""
+        return write_part(self.parts, run_id, files)
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,6 +514,7 @@ class ResultsFolder:
         self._specs: dict[int, RunSpec] = {}
         self._failed: dict[int, dict[str, Any]] = {}
         self._complete = False
+        self.sink: PartSink | None = None
 
     # ---- opening ----
     @classmethod
@@ -360,6 +580,9 @@ class ResultsFolder:
               command: Iterable[str] | None = None) -> list[RunSpec]:
         """Write (or, resuming, check and update) the manifest; return the runs still to do.
 
+        Also writes a sweep's sample matrix (``sweep.parquet``) and the token through which
+        workers recognise the folder (:attr:`sink`).
+
         Raises:
             StoreError: when resuming a folder made for other runs.
         """
@@ -391,10 +614,18 @@ class ResultsFolder:
         else:
             self.manifest = self._new_manifest(scenario, specs, fingerprint)
             self.manifest["invocations"] = [invocation]
+        if scenario.sweep is not None and not (self.path / SWEEP).is_file():
+            from .sweep import sample_matrix
+
+            matrix = sample_matrix(scenario.sweep, scenario.params, scenario.seed_root)
+            _atomic_write_parquet(matrix.reset_index(), self.path / SWEEP)
         self.parts.mkdir(exist_ok=True)
         for leftover in self.parts.glob(".tmp-*"):
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() \
                 else leftover.unlink(missing_ok=True)
+        token = uuid.uuid4().hex
+        _atomic_write_bytes(self.parts / SINK_TOKEN, token.encode())
+        self.sink = PartSink(str(self.parts.resolve()), token)
         done = self.done_runs()
         for run_id, meta in done.items():
             spec = self._specs.get(run_id)
@@ -408,8 +639,10 @@ class ResultsFolder:
 
     def _new_manifest(self, scenario: Scenario, specs: Sequence[RunSpec],
                       fingerprint: str) -> dict[str, Any]:
-        params = specs[0].params if specs else scenario.params
-        return {
+        params = scenario.params
+        seeds: dict[str, Any] = {"root": scenario.seed_root, "replications": len(scenario.seeds),
+                                 "per_run": [s.seed for s in specs]}
+        manifest: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "tool": "regcycle",
             "id": self.path.name,
@@ -426,70 +659,73 @@ class ResultsFolder:
                 "overrides": dict(scenario.overrides),
             },
             "params": params.to_flat_dict(),
-            "seeds": {"root": scenario.seed_root, "replications": len(specs),
-                      "per_run": [s.seed for s in specs]},
+            "seeds": seeds,
             "fingerprint": fingerprint,
             "versions": _versions(),
             "git": _git(),
             "platform": _platform(),
             "files": {"runs": RUNS, "series": SERIES, "events": EVENTS,
                       "panel": PANEL if params.run.firm_panel_every else None,
-                      "overview": OVERVIEW},
+                      "summary": SUMMARY, "overview": OVERVIEW},
         }
+        if scenario.sweep is not None:
+            from .sweep import salib_problem, sampler_seed
+
+            sweep = scenario.sweep
+            seeds["per_replication"] = list(scenario.seeds)
+            manifest["sweep"] = {**sweep.to_dict(), "replications": len(scenario.seeds),
+                                 "runs": len(specs)}
+            if sweep.design.sampled:
+                manifest["sweep"]["sampler_seed"] = sampler_seed(sweep, scenario.seed_root)
+                manifest["sweep"]["salib_problem"] = salib_problem(sweep)
+            manifest["files"]["sweep"] = SWEEP
+        return manifest
 
     def _run_rows(self, done: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
         rows = []
         for run_id, spec in sorted(self._specs.items()):
+            row: dict[str, Any] = {"run_id": run_id, "seed": spec.seed, "point": spec.point,
+                                   "replicate": spec.replicate}
             if run_id in done:
                 meta = done[run_id]
-                rows.append({"run_id": run_id, "seed": spec.seed, "status": "done",
-                             "started": meta.get("started"), "finished": meta.get("finished"),
-                             "seconds": meta.get("seconds")})
+                row |= {"status": "done", "started": meta.get("started"),
+                        "finished": meta.get("finished"), "seconds": meta.get("seconds")}
             elif run_id in self._failed:
-                rows.append({"run_id": run_id, "seed": spec.seed, "status": "failed",
-                             **{k: self._failed[run_id].get(k)
-                                for k in ("started", "finished", "seconds", "error")}})
+                row |= {"status": "failed", **{k: self._failed[run_id].get(k) for k in
+                                               ("started", "finished", "seconds", "error")}}
+                if spec.swept:
+                    row["params"] = dict(spec.swept)
             else:
-                rows.append({"run_id": run_id, "seed": spec.seed, "status": "pending"})
+                row["status"] = "pending"
+            rows.append(row)
         return rows
+
+    def record(self, record: RunRecord) -> None:
+        """Take note of one finished run (from :func:`sim.runner.execute`).
+
+        A run its worker already stored needs nothing more; the files of one sent back are
+        written here; a failed run leaves a ``.failed.json`` marker with its error and
+        parameters, and is listed as failed in the manifest when the folder is finished.
+        """
+        spec = self._specs[record.run_id]
+        if not record.ok:
+            self._failed[record.run_id] = {
+                **run_meta(spec, record.started, record.finished, record.seconds),
+                "params": dict(spec.swept), "error": record.error}
+            _atomic_write_json(self._failed_marker(record.run_id), self._failed[record.run_id])
+            log.error("run %d (seed %d) failed:\n%s", record.run_id, record.seed, record.error)
+            return
+        if not record.stored:
+            assert record.files is not None
+            write_part(self.parts, record.run_id, record.files)
+        self._failed.pop(record.run_id, None)
+        self._failed_marker(record.run_id).unlink(missing_ok=True)
 
     def write_run(self, result: RunResult) -> None:
         """Store one run's result atomically (a failed run leaves a ``.failed.json`` marker)."""
-        spec = self._specs[result.run_id]
-        meta = {"run_id": result.run_id, "seed": result.seed, "spec_hash": spec_hash(spec),
-                "started": result.started, "finished": result.finished,
-                "seconds": round(result.seconds, 3)}
-        if not result.ok:
-            self._failed[result.run_id] = {**meta, "error": result.error}
-            _atomic_write_json(self._failed_marker(result.run_id), self._failed[result.run_id])
-            log.error("run %d (seed %d) failed:\n%s", result.run_id, result.seed, result.error)
-            return
-        final = self._part(result.run_id)
-        tmp = self.parts / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir(parents=True)
-        try:
-            assert result.series is not None and result.events is not None
-            _write_parquet(result.series, tmp / "series.parquet")
-            _write_parquet(result.events, tmp / "events.parquet")
-            if result.panel is not None:
-                _write_parquet(result.panel, tmp / "panel.parquet")
-            with open(tmp / "run.json", "w") as fh:
-                json.dump(meta, fh, indent=2)
-                fh.flush()
-                os.fsync(fh.fileno())
-            _fsync_dir(tmp)
-            try:
-                os.rename(tmp, final)
-            except OSError:
-                if not final.is_dir():
-                    raise
-                log.warning("run %d was already stored; keeping the first copy", result.run_id)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        _fsync_dir(self.parts)
-        self._failed.pop(result.run_id, None)
-        self._failed_marker(result.run_id).unlink(missing_ok=True)
+        from .runner import record_of
+
+        self.record(record_of(self._specs[result.run_id], result))
 
     def mark_interrupted(self) -> None:
         """Record in the manifest that this invocation stopped early (best effort)."""
@@ -505,9 +741,10 @@ class ResultsFolder:
     def finish(self, specs: Sequence[RunSpec]) -> dict[str, Any]:
         """Gather the parts into the folder's tables and complete the manifest.
 
-        When every run is done the folder is marked ``complete`` and the parts are removed;
-        otherwise it is ``incomplete`` (failed runs listed in the manifest) and the parts stay
-        for a later ``--resume``.
+        The parts are streamed in run order (memory stays bounded however many runs there
+        are). When every run is done the folder is marked ``complete`` and the parts are
+        removed; otherwise it is ``incomplete`` (failed runs listed in the manifest, with their
+        errors and swept parameters) and the parts stay for a later ``--resume``.
 
         Returns:
             The manifest.
@@ -519,21 +756,21 @@ class ResultsFolder:
             return self.manifest
         done = self.done_runs()
         ids = sorted(done)
+        parts = [self._part(run_id) for run_id in ids]
         status = {s.run_id: ("done" if s.run_id in done else
                              "failed" if s.run_id in self._failed else "pending") for s in specs}
-        tables: dict[str, list[pd.DataFrame]] = {"series": [], "events": [], "panel": []}
         has_panel = bool(specs and specs[0].params.run.firm_panel_every)
-        for run_id in ids:
-            part = self._part(run_id)
-            tables["series"].append(pd.read_parquet(part / "series.parquet"))
-            tables["events"].append(pd.read_parquet(part / "events.parquet"))
-            if has_panel and (part / "panel.parquet").is_file():
-                tables["panel"].append(pd.read_parquet(part / "panel.parquet"))
-        _atomic_write_parquet(_gather(tables["series"], "series"), self.path / SERIES)
-        _atomic_write_parquet(_gather(tables["events"], "events"), self.path / EVENTS)
+        _gather_parts(parts, "series.parquet", self.path / SERIES, "series")
+        _gather_parts(parts, "events.parquet", self.path / EVENTS, "events")
         if has_panel:
-            _atomic_write_parquet(_gather(tables["panel"], "panel"), self.path / PANEL)
-        _atomic_write_parquet(runs_table(specs, status), self.path / RUNS)
+            _gather_parts(parts, "panel.parquet", self.path / PANEL, "panel")
+        _write_runs(specs, status, self.path / RUNS)
+        if parts and all((p / SUMMARY).is_file() for p in parts):
+            _gather_parts(parts, SUMMARY, self.path / SUMMARY, "summary")
+        else:  # computed in the workers; remade from the tables if a part lacks it
+            from .analysis.results import write_summary
+
+            write_summary(self.path)
         complete = len(done) == len(specs)
         self.manifest["status"] = "complete" if complete else "incomplete"
         self.manifest["finished"] = _now()
@@ -562,13 +799,15 @@ class ResultsFolder:
 
             from .plots import plot_overview
 
-            series = pd.read_parquet(path)
-            if series.empty:
+            ids = pq.read_table(path, columns=["run_id"]).column("run_id")
+            if len(ids) == 0:
                 return None
-            rid = int(series["run_id"].min()) if run_id is None else run_id
-            one = series[series["run_id"] == rid].drop(columns=list(ID_COLUMNS))
-            one = one.reset_index(drop=True)
-            seed = int(series.loc[series["run_id"] == rid, "seed"].iloc[0])
+            rid = int(pc.min(ids).as_py()) if run_id is None else run_id
+            # only that run's rows are read: memory does not grow with the number of runs
+            rows = pq.read_table(path, filters=[("run_id", "=", rid)]).to_pandas()
+            series = _normalize(rows, "series")
+            one = series.drop(columns=list(ID_COLUMNS)).reset_index(drop=True)
+            seed = int(series["seed"].iloc[0])
             name = self.manifest.get("scenario", {}).get("name", self.path.parent.name)
             fig = Figure(figsize=(10, 4.5), layout="constrained")
             ax = fig.subplots()
@@ -619,14 +858,20 @@ class Results:
     @property
     def param_columns(self) -> list[str]:
         """The parameter columns of :attr:`runs` (dotted keys)."""
-        return [c for c in self.runs.columns if c not in (*ID_COLUMNS, "scenario", "status")]
+        return [c for c in self.runs.columns if c not in RUN_COLUMNS]
+
+    @property
+    def sweep(self) -> pd.DataFrame | None:
+        """A sweep's sample matrix (``point``, then one column per swept key), else None."""
+        file = self.path / SWEEP
+        return pd.read_parquet(file) if file.is_file() else None
 
     def run(self, run_id: int) -> pd.DataFrame:
         """One run's series with only the schema columns (what the plot functions take)."""
         one = self.series[self.series["run_id"] == run_id]
         if one.empty:
             raise KeyError(f"no run {run_id} in {self.path}")
-        drop = [c for c in (*ID_COLUMNS, "scenario", *self.param_columns) if c in one.columns]
+        drop = [c for c in (*RUN_COLUMNS, *self.param_columns) if c in one.columns]
         return one.drop(columns=drop).reset_index(drop=True)
 
 

@@ -74,7 +74,7 @@ def test_list_shows_every_scenario_with_its_description(capsys):
     code, out, _ = run_cli(capsys, "list", "--dir", str(SCENARIOS))
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == 10
+    assert len(lines) == 11
     assert any(line.startswith("rules_based.toml") and "proportional response" in line
                for line in lines)
     code, _, err = run_cli(capsys, "list", "--dir", "/no/such/folder")
@@ -105,7 +105,7 @@ def test_show_json_and_bare_names_from_anywhere(capsys, monkeypatch, tmp_path):
 def test_validate_every_shipped_scenario(capsys):
     code, out, err = run_cli(capsys, "validate", *map(str, sorted(SCENARIOS.glob("*.toml"))))
     assert code == 0 and err == ""
-    assert out.count(": ok (") == 10
+    assert out.count(": ok (") == 11
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
@@ -235,7 +235,8 @@ def test_interrupt_exits_130_and_resume_completes(capsys, tmp_path, monkeypatch)
     assert code == 130 and "interrupted" in err
     folder = next((tmp_path / "baseline").iterdir())
     assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"
-    assert sorted(p.name for p in (folder / "parts").iterdir()) == ["run-000000", "run-000001"]
+    assert sorted(p.name for p in (folder / "parts").glob("run-*")) == ["run-000000",
+                                                                        "run-000001"]
     monkeypatch.undo()
     code, _, _ = run_cli(capsys, *argv, "--resume", str(folder))
     assert code == 0

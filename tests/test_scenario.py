@@ -103,7 +103,7 @@ def test_counterfactual_schedules_events_at_calendar_months():
 
 def test_every_shipped_scenario_names_itself_after_its_file_and_lists():
     entries = list_scenarios(SCENARIOS)
-    assert len(entries) == 10
+    assert len(entries) == 11  # the baseline, nine policy hypotheses, one sweep
     for path, name, description in entries:
         assert name == path.stem
         assert description and len(description) < 100

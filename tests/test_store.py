@@ -94,8 +94,10 @@ def test_tables_follow_the_schema(tmp_path):
     assert list(events.columns) == ["run_id", "seed", *(c.name for c in EVENT_COLUMNS)]
     assert list(panel.columns) == ["run_id", "seed", *(c.name for c in PANEL_COLUMNS)]
     assert set(panel["month"]) <= set(range(12)) and len(panel) > 0
-    assert list(runs.columns[:4]) == ["run_id", "seed", "scenario", "status"]
-    assert set(runs.columns[4:]) == set(params.to_flat_dict())
+    assert list(runs.columns[:6]) == ["run_id", "seed", "scenario", "status", "point",
+                                      "replicate"]
+    assert runs["point"].tolist() == [0, 0] and runs["replicate"].tolist() == [0, 1]
+    assert set(runs.columns[6:]) == set(params.to_flat_dict())
     assert runs["seed"].tolist() == list(derive_seeds(4, 2))
     assert runs["firms.n_firms"].tolist() == [30, 30]
     assert set(series["seed"]) == set(derive_seeds(4, 2))
