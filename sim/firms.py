@@ -128,9 +128,10 @@ class FirmPopulation:
             getattr(self, name)[slots] = False
         for name in ("protection", "enforcement_faced", "harm"):
             getattr(self, name)[slots] = 0.0
-        agents = TechFirm.create_agents(model, k, slot=list(slots))
-        for slot, agent in zip(slots, agents, strict=True):
-            self.uid[slot] = agent.unique_id
+        # one constructor call per firm: Mesa's create_agents also builds an AgentSet of the new
+        # agents, which costs more than the agents themselves when a few enter each month
+        agents = [TechFirm(model, slot) for slot in slots.tolist()]
+        self.uid[slots] = [agent.unique_id for agent in agents]
         self.agents.extend(agents)
         return slots
 
