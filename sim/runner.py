@@ -647,9 +647,9 @@ def run_scenario(scenario: Scenario, *, out: str | Path = "results",
     else:
         folder = store.ResultsFolder.create(out, scenario.name)
     pending = folder.begin(scenario, specs, command=command)
-    n_workers = workers or scenario.workers or default_workers(len(pending))
-    chosen = make_backend(min(n_workers, max(1, len(pending))) if backend != "dask"
-                          else n_workers, backend, scheduler)
+    n_workers = min(workers or scenario.workers or default_workers(len(pending)),
+                    max(1, len(pending)))
+    chosen = make_backend(n_workers, backend, scheduler)
     log.info("%s: %d runs (%d to do) on %s into %s", scenario.name, len(specs), len(pending),
              type(chosen).__name__, folder.path)
     task = functools.partial(execute, sink=folder.sink if worker_writes else None, fn=fn)

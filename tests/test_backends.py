@@ -149,6 +149,20 @@ def test_run_many_on_dask_returns_the_same_tables(sweep, cluster):
         pd.testing.assert_frame_equal(r.events, local[rid].events, check_exact=True)
 
 
+def test_the_command_runs_a_sweep_on_a_running_scheduler(capsys, sweep, reference, tmp_path,
+                                                         cluster):
+    code = main(["run", sweep.path, "--scheduler", cluster.scheduler_address, "--out",
+                 str(tmp_path), "--no-plot"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "tiny_sweep: 4 points × 2 replications = 8 runs × 12 months" in out
+    assert "0 failed" in out and "grid design; sample matrix:" in out
+    (folder,) = (tmp_path / "tiny_sweep").iterdir()
+    assert_same_folders(folder, reference)
+    command = json.loads((folder / "manifest.json").read_text())["invocations"][0]["command"]
+    assert command[3:5] == ["--scheduler", cluster.scheduler_address]
+
+
 def test_a_dask_backend_starts_and_stops_its_own_local_cluster(sweep):
     with DaskBackend(workers=1) as backend:
         address = backend._client.scheduler.address
