@@ -70,7 +70,7 @@ class NotebookSize:
         n_boot: bootstrap resamples for intervals.
         morris_trajectories: Morris trajectories (``sweep.samples`` of the Morris design).
         sobol_samples: Sobol base samples N (a power of two; N × (D + 2) points).
-        sweep_seeds: replications per sweep point.
+        sweep_seeds: replications per sweep point (None: the sweep scenario's own).
         sweep_months: run length of sweep runs (None: the scenario's own).
     """
 
@@ -81,20 +81,27 @@ class NotebookSize:
     n_boot: int
     morris_trajectories: int
     sobol_samples: int
-    sweep_seeds: int
+    sweep_seeds: int | None
     sweep_months: int | None
 
-    def overrides(self, sweep: bool = False) -> dict[str, Any]:
-        """The run settings this size imposes on a scenario (``run.months`` when set).
+    def overrides(self, design: str | None = None) -> dict[str, Any]:
+        """The settings this size imposes on a scenario.
 
         Args:
-            sweep: for a sweep scenario (uses :attr:`sweep_months`).
+            design: the scenario's sweep design (``morris``, ``sobol``...), None without a
+                sweep.
 
         Returns:
-            Dotted keys for :func:`sim.scenario.load_scenario`'s ``overrides``.
+            Dotted keys for :func:`sim.scenario.load_scenario`'s ``overrides``: ``run.months``
+            when the size sets it, and ``sweep.samples`` for Morris and Sobol designs.
         """
-        months = self.sweep_months if sweep else self.months
-        return {} if months is None else {"run.months": months}
+        months = self.months if design is None else self.sweep_months
+        out: dict[str, Any] = {} if months is None else {"run.months": months}
+        if design == "morris":
+            out["sweep.samples"] = self.morris_trajectories
+        elif design == "sobol":
+            out["sweep.samples"] = self.sobol_samples
+        return out
 
 
 def _cpus() -> int:
@@ -106,10 +113,10 @@ def _cpus() -> int:
 
 SIZES: dict[str, NotebookSize] = {
     "quick": NotebookSize("quick", seeds=3, months=156, workers=1, n_boot=300,
-                          morris_trajectories=3, sobol_samples=8, sweep_seeds=1,
-                          sweep_months=96),
+                          morris_trajectories=2, sobol_samples=4, sweep_seeds=1,
+                          sweep_months=72),
     "full": NotebookSize("full", seeds=20, months=None, workers=_cpus(), n_boot=2000,
-                         morris_trajectories=20, sobol_samples=128, sweep_seeds=2,
+                         morris_trajectories=20, sobol_samples=128, sweep_seeds=None,
                          sweep_months=None),
 }
 """The two sizes; ``full`` is what the committed notebooks ran with."""
@@ -155,7 +162,8 @@ def scenario_file(name: str | Path) -> Path:
     """The file of a scenario given by name (``rules_based``) or path.
 
     Args:
-        name: a scenario name of ``scenarios/`` or a path to a TOML file.
+        name: a scenario name of ``scenarios/`` (the catalogue) or ``notebooks/scenarios/``
+            (the notebooks' sweeps), or a path to a TOML file.
 
     Returns:
         The file.
@@ -167,12 +175,13 @@ def scenario_file(name: str | Path) -> Path:
     if path.suffix == ".toml" and path.is_file():
         return path
     root = repo_root()
-    if root is not None:
-        found = root / "scenarios" / f"{path.stem}.toml"
+    folders = [root / "scenarios", root / "notebooks" / "scenarios"] if root else []
+    for folder in folders:
+        found = folder / f"{path.stem}.toml"
         if found.is_file():
             return found
     raise FileNotFoundError(f"no scenario {str(name)!r} (looked in "
-                            f"{root / 'scenarios' if root else 'no checkout found'})")
+                            f"{', '.join(map(str, folders)) or 'no checkout found'})")
 
 
 def results_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -202,10 +211,12 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
 
     Args:
         name: a scenario name of ``scenarios/`` or a path.
-        size: the notebook size (seeds, months, workers; sweep sizes for sweep scenarios).
+        size: the notebook size (seeds, months, workers; for a sweep, its replications,
+            months and the samples of Morris and Sobol designs).
         overrides: further dotted-key overrides, applied after the size's.
         root: the results root (default :func:`results_root`).
-        seeds: replications (default: the size's; ``sweep_seeds`` for a sweep).
+        seeds: replications (default: the size's; for a sweep ``sweep_seeds``, else the
+            scenario's own).
 
     Returns:
         The results folder (``<root>/<scenario>/<id>``).
@@ -215,11 +226,13 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
 
     path = scenario_file(name)
     probe = load_scenario(path, overrides)
-    sweep = getattr(probe, "sweep", None) is not None  # scenarios gain [sweep] with sim.sweep
-    asked = size.overrides(sweep=sweep) | dict(overrides or {})
+    sweep = probe.sweep
+    design = sweep.design.value if sweep is not None else None
+    asked = size.overrides(design) | dict(overrides or {})
     reps = seeds if seeds is not None else (size.sweep_seeds if sweep else size.seeds)
+    # None keeps the file's replications
     scenario = load_scenario(path, asked, replications=reps)
-    workers = max(1, min(size.workers, getattr(scenario, "n_runs", scenario.replications)))
+    workers = max(1, min(size.workers, scenario.n_runs))
     return run_scenario(scenario, out=root or results_root(), workers=workers, plot=False)
 
 

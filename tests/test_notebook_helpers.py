@@ -14,6 +14,10 @@ def test_size_switch():
     assert nb.SIZES["full"].seeds >= 20 and nb.SIZES["full"].months is None
     assert quick.overrides() == {"run.months": quick.months}
     assert nb.SIZES["full"].overrides() == {}
+    assert quick.overrides("morris") == {"run.months": quick.sweep_months,
+                                         "sweep.samples": quick.morris_trajectories}
+    assert nb.SIZES["full"].overrides("sobol") == {"sweep.samples": nb.SIZES["full"].sobol_samples}
+    assert nb.SIZES["full"].overrides("grid") == {}
     assert nb.notebook_size({nb.SIZE_VARIABLE: "quick", nb.WORKERS_VARIABLE: "3"}).workers == 3
     with pytest.raises(ValueError, match="quick, full"):
         nb.notebook_size({nb.SIZE_VARIABLE: "huge"})

@@ -18,14 +18,17 @@ so the reader sees how much of an index rests on filled values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 SENSITIVITY_METRICS: dict[str, str] = {
-    "dominant_period": "period: dominant period of enforcement (months)",
+    "period_median": "period: median months from one crackdown onset to the next (same sector)",
     "enforcement_sd": "amplitude: sd of enforcement over sector-months",
     "mean_harm": "harm: mean total harm a month",
     "mean_valuation": "valuation: mean valuation index",
@@ -41,6 +44,83 @@ SOBOL_COLUMNS: tuple[str, ...] = (
     "metric", "parameter", "S1", "S1_conf", "ST", "ST_conf", "n_filled",
 )
 """Columns of :func:`sobol_indices`."""
+
+
+@dataclass(frozen=True)
+class SweepDesign:
+    """What SALib needs to know about a sweep that ran: its problem and its sample matrix.
+
+    Attributes:
+        design: ``morris``, ``sobol``, ``latin_hypercube``...
+        problem: the SALib problem (``num_vars``, ``names``, ``bounds``).
+        matrix: the sample matrix, one row per point in sample order, one column per name.
+        levels: Morris grid levels.
+        second_order: whether a Sobol design was sampled for second-order indices.
+        replications: runs per point.
+    """
+
+    design: str
+    problem: dict[str, Any]
+    matrix: pd.DataFrame
+    levels: int
+    second_order: bool
+    replications: int
+
+    @property
+    def n_points(self) -> int:
+        """Points of the design."""
+        return len(self.matrix)
+
+
+def load_design(folder: str | Path) -> SweepDesign:
+    """Read a sweep's design from its results folder (``manifest.json``, ``sweep.parquet``).
+
+    Args:
+        folder: the results folder of a sweep with a sampled design.
+
+    Returns:
+        The design.
+
+    Raises:
+        ValueError: if the folder holds no sweep, or one without a SALib problem.
+    """
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    sweep = manifest.get("sweep")
+    if not sweep or "salib_problem" not in sweep:
+        raise ValueError(f"{folder}: not a sweep with a sampled design (no SALib problem in "
+                         "manifest.json)")
+    problem = dict(sweep["salib_problem"])
+    matrix = pd.read_parquet(folder / manifest["files"]["sweep"])
+    if "point" in matrix.columns:
+        matrix = matrix.set_index("point")
+    matrix = matrix.sort_index()[list(problem["names"])]
+    return SweepDesign(design=str(sweep["design"]), problem=problem, matrix=matrix,
+                       levels=int(sweep.get("levels", 4)),
+                       second_order=bool(sweep.get("second_order", False)),
+                       replications=int(sweep.get("replications", 1)))
+
+
+def parameter_table(design: SweepDesign, params: Any | None = None) -> pd.DataFrame:
+    """The swept parameters: range, default and meaning.
+
+    Args:
+        design: a sweep's design (:func:`load_design`).
+        params: the parameters whose values are shown as defaults (default ``Params()``).
+
+    Returns:
+        One row per parameter, in the design's order: ``parameter``, ``symbol``, ``low``,
+        ``high``, ``default`` and ``meaning`` (from the parameter metadata).
+    """
+    from ..params import Params, field_for
+
+    params = params if params is not None else Params()
+    rows = []
+    for key, (low, high) in zip(design.problem["names"], design.problem["bounds"], strict=True):
+        meta = field_for(key, params).metadata
+        rows.append({"parameter": key, "symbol": meta.get("symbol", ""), "low": low,
+                     "high": high, "default": params.get(key), "meaning": meta.get("doc", "")})
+    return pd.DataFrame(rows)
 
 
 def point_outcomes(summary: pd.DataFrame, metrics: Sequence[str], *, point: str = "point",
@@ -209,8 +289,11 @@ __all__ = [
     "MORRIS_COLUMNS",
     "SENSITIVITY_METRICS",
     "SOBOL_COLUMNS",
+    "SweepDesign",
     "influential",
+    "load_design",
     "morris_indices",
+    "parameter_table",
     "point_outcomes",
     "ranking",
     "sobol_indices",

@@ -68,3 +68,57 @@ def test_sobol_indices_of_an_additive_model():
     gap = table[table.metric == "gap"]
     assert (gap.n_filled == 1).all() and gap.ST.notna().all()
     assert table[table.metric == "flat"].ST.isna().all()  # a constant outcome has no indices
+
+
+def test_load_design_and_indices_of_a_sweep_folder(tmp_path):
+    from pathlib import Path
+
+    from sim.analysis.results import load_summary
+    from sim.analysis.sensitivity import load_design, parameter_table
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    base = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+    file = tmp_path / "tiny_morris.toml"
+    file.write_text(f"""
+[scenario]
+name = "tiny_morris"
+description = "two parameters, two trajectories"
+extends = "{base.as_posix()}"
+
+[run]
+months = 24
+replications = 1
+
+[firms]
+n_firms = 30
+
+[sweep]
+design = "morris"
+samples = 2
+levels = 4
+
+[sweep.parameters]
+"leadership.theta_alarm" = {{ range = [0.3, 0.8] }}
+"agencies.zeal" = {{ range = [0.0, 0.6] }}
+""")
+    folder = run_scenario(load_scenario(file), out=tmp_path / "results", workers=1, plot=False)
+    design = load_design(folder)
+    assert (design.design, design.n_points, design.levels, design.replications) == ("morris", 6,
+                                                                                    4, 1)
+    assert design.problem["names"] == ["leadership.theta_alarm", "agencies.zeal"]
+    assert list(design.matrix.columns) == design.problem["names"]
+    assert design.matrix.index.tolist() == list(range(6))
+    table = parameter_table(design)
+    assert table.parameter.tolist() == design.problem["names"]
+    assert table.default.tolist() == [0.55, 0.3] and table.low.tolist() == [0.3, 0.0]
+    outcomes = point_outcomes(load_summary(folder), ["enforcement_sd", "mean_harm"],
+                              n_points=design.n_points)
+    indices = morris_indices(design.problem, design.matrix, outcomes,
+                             num_levels=design.levels, num_resamples=50)
+    assert len(indices) == 4 and indices.mu_star.notna().all()
+    plain = run_scenario(load_scenario(base, {"run.months": 3, "firms.n_firms": 10},
+                                       replications=1), out=tmp_path / "plain", workers=1,
+                         plot=False)
+    with pytest.raises(ValueError, match="sweep"):
+        load_design(plain)
