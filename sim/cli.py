@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .commands_analysis import add_analysis_subcommands  # plot, summarize, compare
 
     add_analysis_subcommands(sub)
+    from .dashboard.cli import add_dashboard_subcommand  # dashboard (extra: regcycle[dashboard])
+
+    add_dashboard_subcommand(sub)
     return parser
 
 

@@ -1,0 +1,36 @@
+"""The interactive dashboard: Mesa's SolaraViz page for the model (``regcycle dashboard``).
+
+It needs the optional extra ``regcycle[dashboard]`` (Mesa's ``viz`` extra: Solara, Altair). The
+modules split so that only :mod:`sim.dashboard.app` imports Solara:
+
+- :mod:`~sim.dashboard.controls`: which parameters get sliders and selectors, built from the
+  parameter metadata of :mod:`sim.params`;
+- :mod:`~sim.dashboard.model`: :class:`~sim.dashboard.model.DashboardModel`, the adapter that
+  SolaraViz re-instantiates with flat keyword arguments on reset;
+- :mod:`~sim.dashboard.figures`: the plots (matplotlib) and the status and event list (HTML);
+- :mod:`~sim.dashboard.app`: the Solara page (``solara run sim.dashboard.app``);
+- :mod:`~sim.dashboard.cli`: the ``regcycle dashboard`` subcommand.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+INSTALL_HINT = "pip install 'regcycle[dashboard]'"
+"""The command that installs what the dashboard needs."""
+
+EXTRA_MODULES: tuple[str, ...] = ("solara", "altair", "mesa.visualization")
+"""Modules the dashboard imports that plain regcycle does not install."""
+
+
+def missing_extra() -> str | None:
+    """Name the first module of the ``dashboard`` extra that cannot be imported, or None."""
+    for name in EXTRA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return name
+    return None
+
+
+__all__ = ["EXTRA_MODULES", "INSTALL_HINT", "missing_extra"]

@@ -1,0 +1,409 @@
+"""What the dashboard draws: three small matplotlib figures, the status table, the event list.
+
+Every function takes a :class:`~sim.dashboard.model.DashboardModel` and reads its
+:class:`~sim.dashboard.model.History` and current state; none imports Solara, so they are
+tested and timed without a browser. The figures are built for speed (they are redrawn every
+month): fixed margins instead of a layout engine, one line per sector, phases drawn as a few
+spans. Colours, line styles and phase colours come from :mod:`sim.plots.style`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
+
+from ..analysis.episodes import phase_runs
+from ..plots.style import (
+    OKABE_ITO,
+    PHASE_COLOURS,
+    SHADE_ALPHA,
+    phase_label,
+    sector_style,
+)
+from ..schema import EVENT_COLUMNS
+from ..states import EventKind, Phase
+from .controls import describe
+from .model import DashboardModel
+
+FIGSIZE: tuple[float, float] = (5.8, 3.8)
+"""Size of each figure in inches (fits one cell of SolaraViz's two-column grid)."""
+
+DPI = 84
+"""Resolution of the figures' PNG images."""
+
+MARGINS: dict[str, float] = {"left": 0.1, "right": 0.7, "top": 0.9, "bottom": 0.13}
+"""Fixed axes position in figure fraction; the legend sits right of the axes."""
+
+RIBBON = 0.045
+"""Height of one sector's phase ribbon on the enforcement plot, in axes fraction."""
+
+BIG_FINE_SHARE = 0.03
+"""A fine of at least this share of the firm's annual revenue is listed as a big fine (the
+2021 antitrust fine on Alibaba was about 4 %)."""
+
+N_EVENTS = 12
+"""How many of the latest events the page lists."""
+
+LISTED_KINDS: tuple[str, ...] = (
+    EventKind.PHASE_CHANGE.value,
+    EventKind.SECTOR_BAN.value,
+    EventKind.SANCTION.value,
+    EventKind.SCANDAL.value,
+    EventKind.DEFIANCE.value,
+    EventKind.FOREIGN_LISTING.value,
+    EventKind.SCHEDULED.value,
+)
+"""Event kinds the list shows (sanctions only when big; phase changes but BANNED, which the
+sector-ban row reports)."""
+
+PHASE_TEXT_COLOUR: dict[str, str] = {
+    Phase.LOOSE.name: "#000000",
+    Phase.COMPROMISE.name: "#000000",
+    Phase.CRACKDOWN.name: "#FFFFFF",
+    Phase.BANNED.name: "#FFFFFF",
+}
+"""Text colour on each phase's colour (legible contrast)."""
+
+_COL = {c.name: i for i, c in enumerate(EVENT_COLUMNS)}
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def years(model: DashboardModel, months: np.ndarray) -> np.ndarray:
+    """Month indices → decimal calendar years (month 0 is ``run.start_date``)."""
+    start = model.start.year + (model.start.month - 1) / 12.0
+    return start + np.asarray(months, dtype=float) / 12.0
+
+
+def month_label(model: DashboardModel, month: int) -> str:
+    """Calendar month ``YYYY-MM`` of a month index."""
+    total = model.start.year * 12 + model.start.month - 1 + int(month)
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def _new_figure(title: str) -> tuple[Figure, object]:
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    ax = fig.add_axes((MARGINS["left"], MARGINS["bottom"],
+                       MARGINS["right"] - MARGINS["left"], MARGINS["top"] - MARGINS["bottom"]))
+    ax.set_title(title, fontsize="medium", loc="left")
+    ax.tick_params(labelsize="small")
+    return fig, ax
+
+
+def _time_axis(ax, model: DashboardModel) -> np.ndarray:
+    """Set the x range to the planned run (or further once past it); return x of the rows."""
+    x = years(model, model.history.get("months"))
+    end = max(model.p.run.months, model.steps)
+    ax.set_xlim(years(model, np.array([0]))[0], years(model, np.array([end]))[0])
+    ax.set_xlabel("year", fontsize="small")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+    return x
+
+
+def _runs(codes: np.ndarray, x_edges: np.ndarray) -> Iterator[tuple[str, float, float]]:
+    """``(phase name, x start, width)`` for each run of one sector's phase codes."""
+    names = [Phase(int(c)).name for c in codes]
+    for name, i0, i1 in phase_runs(names):
+        yield name, float(x_edges[i0]), float(x_edges[i1] - x_edges[i0])
+
+
+def _edges(x: np.ndarray) -> np.ndarray:
+    """Edges of the months between rows: row k's phase holds over month k (its last)."""
+    return np.append(x[0] - 1.0 / 12.0, x) if len(x) else x
+
+
+def _shade_global(ax, model: DashboardModel, x: np.ndarray) -> None:
+    """Shade months when some sector is in crackdown (else compromise) behind the lines."""
+    phases = model.history.get("phase", len(model.sector_names))
+    if len(phases) == 0:
+        return
+    live = np.where(phases == int(Phase.BANNED), int(Phase.LOOSE), phases)
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for name, x0, width in _runs(live.max(axis=1), _edges(x)):
+        if name in (Phase.CRACKDOWN.name, Phase.COMPROMISE.name):
+            spans.setdefault(name, []).append((x0, width))
+    for name, xranges in spans.items():  # one collection per phase (axvspan is slow)
+        ax.broken_barh(xranges, (0.0, 1.0), transform=ax.get_xaxis_transform(),
+                       color=PHASE_COLOURS[name], alpha=SHADE_ALPHA[name], linewidth=0,
+                       zorder=0)
+
+
+def _now(ax, x: np.ndarray, y: np.ndarray, color: object) -> None:
+    """Mark the latest value of a line with a dot (a line of one point is not drawn)."""
+    if len(x):
+        ax.plot(x[-1:], y[-1:], linestyle="none", marker="o", markersize=3.5, color=color)
+
+
+def _legend(ax, handles: list, title: str | None = None) -> None:
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
+              fontsize="x-small", title=title, title_fontsize="x-small", borderaxespad=0.0)
+
+
+def _phase_patches(names: list[str]) -> list[Patch]:
+    return [Patch(facecolor=PHASE_COLOURS[n], alpha=0.85, label=phase_label(n)) for n in names]
+
+
+# --------------------------------------------------------------------------------------------
+# The figures
+# --------------------------------------------------------------------------------------------
+
+
+def enforcement_figure(model: DashboardModel) -> Figure:
+    """Enforcement (thick) and leadership signal (thin) per sector, with phase ribbons.
+
+    Each sector has a ribbon along the top of the axes coloured by its phase month by month;
+    the legend names every sector with its phase now.
+    """
+    fig, ax = _new_figure("Enforcement (thick) and signal (thin) per sector")
+    x = _time_axis(ax, model)
+    names = list(model.sector_names)
+    enforcement = model.history.get("enforcement", len(names))
+    signal = model.history.get("signal", len(names))
+    phases = model.history.get("phase", len(names))
+    edges = _edges(x)
+    now = model.current_phases()
+    handles: list = []
+    seen: list[str] = []
+    for i, name in enumerate(names):
+        style = sector_style(i)
+        if len(x):
+            ax.plot(x, enforcement[:, i], linewidth=1.8, **style)
+            ax.plot(x, signal[:, i], linewidth=0.8, alpha=0.75, **style)
+            _now(ax, x, enforcement[:, i], style["color"])
+        y1 = 1.0 - RIBBON * i
+        ax.text(0.995, y1 - RIBBON * 0.45, name, transform=ax.transAxes, fontsize=6,
+                ha="right", va="center", color=style["color"])
+        for phase, x0, width in _runs(phases[:, i], edges) if len(x) else ():
+            if phase == Phase.LOOSE.name:
+                continue
+            ax.broken_barh([(x0, width)], (y1 - RIBBON * 0.85, RIBBON * 0.85),
+                           transform=ax.get_xaxis_transform(), color=PHASE_COLOURS[phase],
+                           alpha=0.85, linewidth=0)
+            if phase not in seen:
+                seen.append(phase)
+        handles.append(Line2D([], [], linewidth=1.8, label=f"{name}: {phase_label(now[i].name)}",
+                              **style))
+    top = 1.0 - RIBBON * len(names)
+    ax.set_ylim(0.0, 1.0 / top * 1.02)
+    ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_ylabel("E, L", fontsize="small")
+    ordered = [p for p in (Phase.CRACKDOWN.name, Phase.COMPROMISE.name, Phase.BANNED.name)
+               if p in seen]
+    _legend(ax, handles + _phase_patches(ordered), title="sector: phase now")
+    return fig
+
+
+def alarm_figure(model: DashboardModel) -> Figure:
+    """Perceived alarm ÷ effective threshold per sector, with threshold and hard threshold.
+
+    Above 1 a trigger (a big scandal, defiance, a foreign listing) starts a crackdown; above
+    h_A (``leadership.hard_alarm_multiple``) no trigger is needed.
+    """
+    fig, ax = _new_figure("Alarm against threshold")
+    x = _time_axis(ax, model)
+    _shade_global(ax, model, x)
+    names = list(model.sector_names)
+    ratio = model.history.get("alarm_ratio", len(names))
+    h = model.p.leadership.hard_alarm_multiple
+    handles: list = []
+    for i, name in enumerate(names):
+        style = sector_style(i)
+        if len(x):
+            ax.plot(x, ratio[:, i], linewidth=1.3, **style)
+            _now(ax, x, ratio[:, i], style["color"])
+        handles.append(Line2D([], [], linewidth=1.3, label=name, **style))
+    ax.axhline(1.0, color="0.25", linewidth=0.9, linestyle=(0, (4, 2)))
+    ax.axhline(h, color="0.25", linewidth=0.9, linestyle=(0, (1, 2)))
+    finite = ratio[np.isfinite(ratio)] if len(x) else np.zeros(0)
+    top = max(h, float(finite.max()) if finite.size else 0.0)
+    ax.set_ylim(0.0, top * 1.12)
+    ax.set_ylabel("perceived alarm ÷ threshold", fontsize="small")
+    handles += [Line2D([], [], color="0.25", linestyle=(0, (4, 2)), label="threshold θ_s"),
+                Line2D([], [], color="0.25", linestyle=(0, (1, 2)),
+                       label=f"hard threshold ×{h:g}")]
+    handles += _phase_patches([Phase.CRACKDOWN.name, Phase.COMPROMISE.name])
+    _legend(ax, handles, title="sector / line")
+    return fig
+
+
+def markets_figure(model: DashboardModel) -> Figure:
+    """Valuation index (left axis) and economic pain, true and perceived, against θ_P."""
+    fig, ax = _new_figure("Valuation and pain")
+    x = _time_axis(ax, model)
+    _shade_global(ax, model, x)
+    blue, red = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
+    valuation = model.history.get("valuation")
+    ax.plot(x, valuation, color=blue, linewidth=1.6)
+    _now(ax, x, valuation, blue)
+    ax.set_ylabel("valuation index", color=blue, fontsize="small")
+    ax.set_ylim(0.0, max(120.0, float(valuation.max()) * 1.1 if len(valuation) else 0.0))
+    twin = ax.twinx()
+    twin.tick_params(labelsize="small")
+    twin.plot(x, model.history.get("pain"), color=red, linewidth=0.9, linestyle="--")
+    twin.plot(x, model.history.get("perceived_pain"), color=red, linewidth=1.6)
+    _now(twin, x, model.history.get("perceived_pain"), red)
+    theta_p = model.p.leadership.theta_pain
+    twin.axhline(theta_p, color=red, linewidth=0.9, linestyle=(0, (1, 2)))
+    pains = np.concatenate([model.history.get("pain"), model.history.get("perceived_pain")])
+    twin.set_ylim(0.0, max(theta_p * 1.3, float(pains.max()) * 1.1 if len(pains) else 0.0))
+    twin.set_ylabel("pain", color=red, fontsize="small")
+    twin.set_xlim(ax.get_xlim())
+    handles = [Line2D([], [], color=blue, linewidth=1.6, label="valuation index"),
+               Line2D([], [], color=red, linewidth=0.9, linestyle="--", label="pain"),
+               Line2D([], [], color=red, linewidth=1.6, label="perceived pain"),
+               Line2D([], [], color=red, linewidth=0.9, linestyle=(0, (1, 2)),
+                      label=f"θ_P = {theta_p:g}")]
+    handles += _phase_patches([Phase.CRACKDOWN.name, Phase.COMPROMISE.name])
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.16, 1.0), frameon=False,
+              fontsize="x-small", borderaxespad=0.0)
+    return fig
+
+
+FIGURES = {
+    "enforcement": enforcement_figure,
+    "alarm": alarm_figure,
+    "markets": markets_figure,
+}
+"""The page's figures by name, in display order."""
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Status and events
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    """One row of the event list."""
+
+    month: int
+    kind: str
+    sector: str
+    text: str
+
+
+def _describe_event(row: tuple, trigger: float) -> str | None:
+    kind = row[_COL["kind"]]
+    firm = row[_COL["firm_id"]]
+    magnitude = row[_COL["magnitude"]]
+    detail = row[_COL["detail"]]
+    if kind == EventKind.PHASE_CHANGE.value:
+        return {Phase.CRACKDOWN.name: "crackdown starts",
+                Phase.COMPROMISE.name: "compromise",
+                Phase.LOOSE.name: "back to lax"}.get(detail)
+    if kind == EventKind.SECTOR_BAN.value:
+        return f"for-profit firms banned ({int(magnitude)} closed)"
+    if kind == EventKind.SANCTION.value:
+        if not magnitude >= BIG_FINE_SHARE:
+            return None
+        agency = row[_COL["agency"]]
+        return (f"big fine {row[_COL['fine']]:.1f} on firm #{firm} by {agency} "
+                f"({100 * magnitude:.1f} % of annual revenue)")
+    if kind == EventKind.SCANDAL.value:
+        tag = " — a trigger" if magnitude > trigger else ""
+        return f"scandal, magnitude {magnitude:.1f}{tag}"
+    if kind == EventKind.DEFIANCE.value:
+        return f"firm #{firm} defies the state in public"
+    if kind == EventKind.FOREIGN_LISTING.value:
+        return f"firm #{firm} lists abroad"
+    if kind == EventKind.SCHEDULED.value:
+        return f"scheduled {detail}, magnitude {magnitude:g}"
+    return None
+
+
+def latest_events(model: DashboardModel, n: int = N_EVENTS) -> list[EventLine]:
+    """The ``n`` latest listed events, newest first (see :data:`LISTED_KINDS`)."""
+    trigger = model.p.leadership.trigger_magnitude
+    out: list[EventLine] = []
+    for row in reversed(model.events_log.rows):
+        if row[_COL["kind"]] not in LISTED_KINDS:
+            continue
+        text = _describe_event(row, trigger)
+        if text is None:
+            continue
+        out.append(EventLine(int(row[_COL["month"]]), row[_COL["kind"]], row[_COL["sector"]],
+                             text))
+        if len(out) >= n:
+            break
+    return out
+
+
+def _chip(phase: str) -> str:
+    return (f'<span class="regcycle-phase" style="background:{PHASE_COLOURS[phase]};'
+            f'color:{PHASE_TEXT_COLOUR[phase]};padding:0 6px;border-radius:3px;'
+            f'font-size:85%">{html.escape(phase_label(phase))}</span>')
+
+
+def status_html(model: DashboardModel) -> str:
+    """The status panel as HTML.
+
+    It shows the months simulated, each sector's phase, signal, enforcement and alarm now, the
+    parameters changed from the scenario and the latest events.
+    """
+    e = html.escape
+    months = model.steps
+    when = (f"last month {month_label(model, months - 1)}" if months
+            else f"starts {month_label(model, 0)}")
+    seed = "fresh" if model.seed is None else str(model.seed)
+    parts = [f'<div class="regcycle-month" style="font-size:110%"><b>Month {months}</b> '
+             f'simulated · {when}</div>',
+             f'<div style="color:#555;font-size:85%">seed {e(seed)} · figures drawn in '
+             f'<span class="regcycle-render">{1000 * model.render_seconds:.0f}</span> ms</div>']
+    ratio = model.history.get("alarm_ratio", len(model.sector_names))
+    rows = []
+    for i, (name, phase) in enumerate(zip(model.sector_names, model.current_phases(),
+                                          strict=True)):
+        alarm = f"{ratio[-1, i]:.2f}" if len(ratio) and np.isfinite(ratio[-1, i]) else "–"
+        rows.append(f"<tr><td>{e(name)}</td><td>{_chip(phase.name)}</td>"
+                    f"<td>{model.leadership.signal[i]:.2f}</td>"
+                    f"<td>{model.sector_enforcement[i]:.2f}</td><td>{alarm}</td></tr>")
+    parts.append('<table class="regcycle-sectors" style="font-size:85%;margin:4px 0;'
+                 'border-spacing:8px 1px"><tr style="text-align:left"><th>sector</th>'
+                 '<th>phase</th><th>signal</th><th>enforcement</th><th>alarm ÷ θ</th></tr>'
+                 + "".join(rows) + "</table>")
+    if model.changed:
+        changed = ", ".join(describe(k, v, model.p) for k, v in model.changed.items())
+        parts.append(f'<div class="regcycle-changed" style="font-size:85%">Changed from the '
+                     f'scenario: {e(changed)}</div>')
+    events = latest_events(model)
+    items = "".join(
+        f'<li><span style="color:#555">{month_label(model, ev.month)}</span> '
+        f'<b>{e(ev.sector or "economy")}</b> {e(ev.text)}</li>' for ev in events)
+    parts.append('<div style="font-size:90%;margin-top:6px"><b>Latest events</b></div>'
+                 f'<ul class="regcycle-events" style="font-size:85%;margin:0;'
+                 f'padding-left:18px">{items or "<li>none yet</li>"}</ul>')
+    return "\n".join(parts)
+
+
+__all__ = [
+    "BIG_FINE_SHARE",
+    "FIGURES",
+    "EventLine",
+    "alarm_figure",
+    "enforcement_figure",
+    "latest_events",
+    "markets_figure",
+    "month_label",
+    "png",
+    "status_html",
+    "years",
+]
