@@ -1,0 +1,276 @@
+"""The dashboard in a real browser: `regcycle dashboard` driven by headless Chromium.
+
+Starts the command on a free port of 127.0.0.1, loads the page in Debian's Chromium through
+Playwright, steps the model three times, plays and pauses it, moves the θ_A slider, resets, and
+checks the step counter, the plots and the rebuilt model. Nothing is skipped: without Chromium,
+Playwright or the dashboard extra the test fails and says what to install (.ci/run installs
+them). Each step's time from click to redrawn plots is printed (never asserted).
+
+``REGCYCLE_UPDATE_FIGURES=1`` also plays the baseline for a few simulated years and saves the
+README's screenshot to docs/figures/dashboard_browser.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sim.dashboard import INSTALL_HINT, missing_extra
+from sim.dashboard.cli import free_port
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("REGCYCLE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+FIGURE = ROOT / "docs" / "figures" / "dashboard_browser.png"
+PLOTS = (".regcycle-plot-enforcement", ".regcycle-plot-alarm", ".regcycle-plot-markets")
+SERVER_START_S = 90
+UI_TIMEOUT_MS = 30_000
+
+
+def _require_browser() -> None:
+    """Fail (never skip) with what to install when the browser test cannot run."""
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"Chromium is not at {CHROMIUM}: install Debian's package "
+                        "(apt-get install chromium) or point REGCYCLE_CHROMIUM at one")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("Playwright for Python is missing: pip install -e '.[test]' "
+                        "(no 'playwright install': the test drives the system Chromium)")
+    missing = missing_extra()
+    if missing:
+        problems.append(f"the dashboard extra is missing ({missing}): {INSTALL_HINT}")
+    if problems:
+        pytest.fail("the browser test cannot run: " + "; ".join(problems), pytrace=False)
+
+
+def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"regcycle dashboard exited with {proc.returncode}:\n"
+                        f"{log.read_text()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"the dashboard did not answer on {url} within {timeout:.0f} s:\n"
+                f"{log.read_text()}", pytrace=False)
+
+
+@pytest.fixture
+def dashboard_url(tmp_path: Path) -> Iterator[str]:
+    """``regcycle dashboard baseline`` on a free port; stopped (its whole group) at the end."""
+    _require_browser()
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "dashboard", "baseline", "--port", str(port)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_http(url, proc, log, SERVER_START_S)
+        assert f"http://127.0.0.1:{port}" in log.read_text()  # the command prints the address
+        yield url
+    finally:
+        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+            if proc.poll() is not None:
+                break
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+
+
+# --------------------------------------------------------------------------------------------
+# Page helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _month(page) -> int:
+    text = page.locator(".regcycle-month").inner_text()
+    match = re.search(r"Month (\d+)", text)
+    assert match, text
+    return int(match.group(1))
+
+
+def _mesa_time(page, expected: float) -> float:
+    """SolaraViz's own step counter ("Time: 3.0"), once it shows ``expected`` (or times out)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    counter = page.get_by_text(re.compile(r"^Time: "))
+    try:
+        page.wait_for_function(
+            "([want]) => Array.from(document.querySelectorAll('span')).some("
+            "s => s.innerText === 'Time: ' + want.toFixed(1))", arg=[expected], timeout=10_000)
+    except PlaywrightTimeout:  # the assertion reports what it shows instead
+        pass
+    return float(counter.inner_text().split(":")[1])
+
+
+def _srcs(page) -> list[str]:
+    return [page.locator(f"img{sel}").get_attribute("src") or "" for sel in PLOTS]
+
+
+def _pixels(page) -> list[bytes]:
+    return [page.locator(f"img{sel}").screenshot() for sel in PLOTS]
+
+
+def _wait_redrawn(page, month: int, old_srcs: list[str]) -> None:
+    """Wait until the status says ``month`` and every plot image has been replaced."""
+    page.wait_for_function(
+        """([month, sels, old]) => {
+            const m = document.querySelector('.regcycle-month');
+            if (!m || !m.innerText.includes('Month ' + month + ' ')) return false;
+            return sels.every((s, i) => {
+                const img = document.querySelector('img' + s);
+                return img && img.getAttribute('src') && img.getAttribute('src') !== old[i];
+            });
+        }""", arg=[month, list(PLOTS), old_srcs], timeout=UI_TIMEOUT_MS)
+
+
+def _step(page, timings: list[float]) -> None:
+    before, srcs = _month(page), _srcs(page)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Step", exact=True).click()
+    _wait_redrawn(page, before + 1, srcs)
+    timings.append(time.perf_counter() - t0)
+
+
+def _render_ms(page) -> str:
+    return page.locator(".regcycle-render").inner_text()
+
+
+# --------------------------------------------------------------------------------------------
+# The test
+# --------------------------------------------------------------------------------------------
+
+
+def test_dashboard_steps_plays_and_resets_in_chromium(dashboard_url: str, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    t_start = time.perf_counter()
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.goto(dashboard_url, timeout=60_000)
+            for sel in PLOTS:
+                page.wait_for_selector(f"img{sel}[src]", timeout=60_000)
+            page.wait_for_selector(".regcycle-month")
+            assert "regcycle · baseline" in page.inner_text("body")
+            assert _month(page) == 0
+            assert _mesa_time(page, 0) == 0
+            start_pixels = _pixels(page)
+
+            # step ×3: the counters advance and every plot is redrawn
+            timings: list[float] = []
+            for _ in range(3):
+                _step(page, timings)
+            assert _month(page) == 3
+            assert _mesa_time(page, 3) == 3
+            stepped_pixels = _pixels(page)
+            for before, after, sel in zip(start_pixels, stepped_pixels, PLOTS, strict=True):
+                assert before != after, f"{sel} did not change after three steps"
+            events = page.locator(".regcycle-events li").all_inner_texts()
+            assert events and all(re.match(r"\d{4}-\d{2} ", e) for e in events), events
+            print(f"step, click to redrawn plots: {', '.join(f'{t:.2f}' for t in timings)} s; "
+                  f"server drew the last step's figures in {_render_ms(page)} ms")
+
+            # play, then pause: the month advances while playing and stops when paused
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => /Month ([5-9]|\\d\\d+) /.test("
+                "document.querySelector('.regcycle-month').innerText)")
+            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="▶").wait_for()
+            page.wait_for_timeout(1500)
+            paused = _month(page)
+            page.wait_for_timeout(2000)
+            assert _month(page) == paused >= 5
+            played_pixels = _pixels(page)
+
+            # move the θ_A slider two steps right: 0.55 → 0.65
+            slider = page.get_by_role("slider", name=re.compile(r"^θ_A"))
+            assert slider.get_attribute("aria-valuenow") == "0.55"
+            slider.focus()
+            slider.press("ArrowRight")
+            slider.press("ArrowRight")
+            page.wait_for_function(
+                "() => document.querySelector('[role=slider][aria-label^=\"θ_A\"]')"
+                ".getAttribute('aria-valuenow') === '0.65'")
+
+            # reset: a new model at month 0 with the new θ_A, plots redrawn
+            srcs = _srcs(page)
+            page.get_by_role("button", name="Reset", exact=True).click()
+            _wait_redrawn(page, 0, srcs)
+            page.wait_for_selector(".regcycle-changed")
+            assert "θ_A = 0.65" in page.locator(".regcycle-changed").inner_text()
+            assert _month(page) == 0
+            assert _mesa_time(page, 0) == 0
+            reset_pixels = _pixels(page)
+            for before, after, sel in zip(played_pixels, reset_pixels, PLOTS, strict=True):
+                assert before != after, f"{sel} did not change on reset"
+            _step(page, timings)
+            assert _month(page) == 1
+
+            page.screenshot(path=str(tmp_path / "dashboard.png"))
+            if os.environ.get("REGCYCLE_UPDATE_FIGURES") == "1":
+                _save_readme_figure(page)
+        finally:
+            context.close()
+    print(f"browser test took {time.perf_counter() - t_start:.1f} s; "
+          f"screenshot: {tmp_path / 'dashboard.png'}")
+
+
+def _save_readme_figure(page) -> None:
+    """Reset to the scenario, play a few simulated years, pause and save the screenshot."""
+    slider = page.get_by_role("slider", name=re.compile(r"^θ_A"))
+    slider.focus()
+    slider.press("ArrowLeft")
+    slider.press("ArrowLeft")
+    srcs = _srcs(page)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    _wait_redrawn(page, 0, srcs)
+    interval = page.get_by_role("slider", name="Render Interval (steps)")
+    interval.focus()
+    interval.press("ArrowRight")  # draw every third month while playing
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "() => /Month (1[2-9]\\d|[2-9]\\d\\d) /.test("
+        "document.querySelector('.regcycle-month').innerText)", timeout=600_000)
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(2500)
+    tmp = FIGURE.with_suffix(".tmp.png")
+    page.screenshot(path=str(tmp))
+    shutil.move(tmp, FIGURE)
+    print(f"wrote {FIGURE}")
