@@ -18,7 +18,7 @@ import solara
 from mesa.visualization import SolaraViz
 
 from .controls import model_params
-from .figures import FIGURES, png, status_html
+from .figures import SPECS, LiveFigure, status_html
 from .model import DashboardModel
 from .source import scenario_from_env
 
@@ -38,17 +38,20 @@ PAGE_CSS = """
 
 
 def figure_component(name: str) -> Callable[[DashboardModel], Any]:
-    """A SolaraViz component drawing the figure ``name`` of :data:`~sim.dashboard.figures.FIGURES`.
+    """A SolaraViz component drawing the figure ``name`` of :data:`~sim.dashboard.figures.SPECS`.
 
-    The PNG is redrawn only when the model or its month changes; the time taken is stored in
+    The PNG is redrawn when the model or its month changes, through a
+    :class:`~sim.dashboard.figures.LiveFigure` kept per model; the time taken is stored in
     ``model.render_times[name]``.
     """
-    draw_figure = FIGURES[name]
+    spec = SPECS[name]
 
     def component(model: DashboardModel) -> Any:
+        live = solara.use_memo(lambda: LiveFigure(spec), [id(model)])
+
         def draw() -> bytes:
             t0 = time.perf_counter()
-            data = png(draw_figure(model))
+            data = live.png(model)
             model.render_times[name] = time.perf_counter() - t0
             return data
 
@@ -73,7 +76,7 @@ def status_component(model: DashboardModel) -> Any:
 
 
 COMPONENTS: list[tuple[Callable[[DashboardModel], Any], int]] = [
-    *[(figure_component(name), 0) for name in FIGURES],
+    *[(figure_component(name), 0) for name in SPECS],
     (status_component, 0),
 ]
 """The main area's cells, all on page 0 (SolaraViz lays them out two per row)."""
