@@ -1,0 +1,380 @@
+"""regcycle benchmarks: one run of this script, one machine, every figure side by side.
+
+    python benchmarks/bench.py                 # the full set (about 10 minutes on 2 cores)
+    python benchmarks/bench.py --quick         # a smoke test with small sizes (not the targets)
+    python benchmarks/bench.py --json out.json # also write the raw figures
+
+(a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months; build, run,
+    frame the series and the events; median of 7 runs after a warm-up;
+(b) microseconds per firm-step at 300, 3,000 and 30,000 firms (120 months; the mean number of
+    live firms over the run is the divisor), next to microseconds per agent-step of Mesa's own
+    Boltzmann wealth example (mesa.examples.BoltzmannWealth, 60 steps, one agent per cell)
+    timed by the same harness (the model built untimed, then `step()` called in a timed loop);
+    the ratio; and the exponent of time against firms (log-log fit over the three sizes);
+(c) sweep throughput: a 200-run sweep (Latin hypercube over θ_A and θ_P, 40 points × 5 seeds,
+    the baseline run at each) written to a results folder by `run_scenario`, with 1 and 2 local
+    worker processes and with a local dask cluster of 2 workers (its start-up timed apart);
+(d) the peak resident memory of the coordinating process (each sweep runs in a fresh child
+    process, its workers in their own processes) for sweeps of 200 and 1,000 runs, and the
+    bytes on disk per run of the finished folder (no firm panel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+SWEEP_TOML = """[scenario]
+name = "bench_sweep"
+description = "benchmark sweep: Latin hypercube over the crackdown thresholds"
+
+[run]
+months = {months}
+replications = 5
+seed = 1
+
+[sweep]
+design = "latin_hypercube"
+samples = {points}
+
+[sweep.parameters]
+"leadership.theta_alarm" = {{ range = [0.35, 0.85] }}
+"leadership.theta_pain" = {{ range = [0.25, 0.65] }}
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# (a) and (b): in this process
+# --------------------------------------------------------------------------------------------
+
+
+def baseline_run(seed: int, months: int = 240) -> float:
+    """Seconds for one baseline run: build, run, series and events frames."""
+    from sim import Params, RegulatoryModel
+
+    params = Params().override({"run.months": months})
+    start = time.perf_counter()
+    model = RegulatoryModel(params, rng=seed).run(months)
+    model.series()
+    model.events()
+    return time.perf_counter() - start
+
+
+def time_steps(model, steps: int) -> float:
+    """The harness shared by both models: seconds for `steps` calls of model.step()."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return time.perf_counter() - start
+
+
+def regcycle_per_firm_step(n_firms: int, months: int, repeats: int) -> dict[str, float]:
+    """Median µs per firm-step (divisor: mean live firms × months) and s per step."""
+    from sim import Params, RegulatoryModel
+
+    params = Params().override({"firms.n_firms": n_firms, "run.months": months})
+    us, per_step = [], []
+    for seed in range(repeats):
+        model = RegulatoryModel(params, rng=100 + seed)
+        seconds = time_steps(model, months)
+        live = float(model.series()["n_firms"].mean())
+        us.append(seconds / (live * months) * 1e6)
+        per_step.append(seconds / months)
+    return {"us_per_firm_step": statistics.median(us), "s_per_step": statistics.median(per_step),
+            "repeats": repeats}
+
+
+def boltzmann_per_agent_step(n_agents: int, steps: int, repeats: int) -> float:
+    """Median µs per agent-step of Mesa's Boltzmann wealth example (density 1 agent/cell)."""
+    from mesa.examples import BoltzmannWealth
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario
+
+    side = max(1, round(math.sqrt(n_agents)))
+    out = []
+    for seed in range(repeats):
+        model = BoltzmannWealth(BoltzmannScenario(n=n_agents, width=side, height=side,
+                                                  rng=200 + seed))
+        out.append(time_steps(model, steps) / (n_agents * steps) * 1e6)
+    return statistics.median(out)
+
+
+# --------------------------------------------------------------------------------------------
+# (c) and (d): each sweep in a fresh child process (the coordinator)
+# --------------------------------------------------------------------------------------------
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory (KiB).
+
+    ``VmHWM`` belongs to the process's own address space; ``ru_maxrss`` would also carry the
+    parent's resident size at the fork that started this process (Linux keeps it across exec).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run one sweep as the coordinator and print its figures as JSON."""
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.child)
+    out: dict[str, float | int | str] = {}
+    scheduler = None
+    cluster = None
+    if args.backend == "dask":
+        import logging
+
+        from dask.distributed import Client, LocalCluster
+
+        t0 = time.perf_counter()
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               scheduler_kwargs={"dashboard": False,
+                                                 "dashboard_address": "127.0.0.1:0"},
+                               silence_logs=logging.ERROR)
+        with Client(cluster) as client:
+            client.wait_for_workers(args.workers)
+        out["startup_s"] = time.perf_counter() - t0
+        scheduler = cluster.scheduler_address
+    t0 = time.perf_counter()
+    folder = run_scenario(scenario, out=args.out, workers=args.workers,
+                          backend=None if scheduler else args.backend, scheduler=scheduler,
+                          plot=False)
+    out["seconds"] = time.perf_counter() - t0
+    out["runs"] = scenario.n_runs
+    if cluster is not None:
+        cluster.close()
+    out["maxrss_kb"] = peak_rss_kb()
+    files = {p.name: p.stat().st_size for p in Path(folder).iterdir() if p.is_file()}
+    out["bytes_total"] = sum(files.values())
+    out["files"] = json.dumps(files)
+    out["folder"] = str(folder)
+    print("BENCH " + json.dumps(out))
+
+
+def run_child(scenario: Path, backend: str, workers: int, out: Path) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(scenario), "--backend",
+           backend, "--workers", str(workers), "--out", str(out)]
+    env = {**os.environ, "DASK_LOGGING__DISTRIBUTED": "error", "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    result = json.loads(lines[-1][6:])
+    result["files"] = json.loads(result["files"])
+    return result
+
+
+def series_float32_bytes_per_run(folder: Path, runs: int = 20) -> float:
+    """What float32 series would take per run (lossy: not what regcycle stores)."""
+    import pyarrow.parquet as pq
+
+    from sim.store import _parquet_bytes  # the store's own encoding, floats narrowed
+
+    frame = pq.read_table(folder / "series.parquet", filters=[("run_id", "<", runs)]).to_pandas()
+    floats = frame.select_dtypes("float64").columns
+    frame[floats] = frame[floats].astype("float32")
+    return len(_parquet_bytes(frame)) / frame["run_id"].nunique()
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")).split()[1])
+        mem = f"{kb / 2**20:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    try:
+        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+        rev += " (with uncommitted changes)" if dirty else ""
+    except (OSError, subprocess.SubprocessError):
+        rev = "?"
+    from importlib.metadata import version
+
+    versions = ", ".join(f"{p} {version(p)}" for p in ("mesa", "numpy", "pandas", "pyarrow",
+                                                        "distributed"))
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": mem,
+            "os": platform.platform(), "python": platform.python_version(),
+            "versions": versions, "revision": rev, "load average at start": load}
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default="processes", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    quick = args.quick
+    info = machine()
+    print("regcycle benchmarks" + ("  (--quick: smoke-test sizes, NOT the targets' sizes)"
+                                   if quick else ""))
+    for k, v in info.items():
+        print(f"  {k}: {v}")
+    fig: dict[str, object] = {"machine": info, "quick": quick}
+
+    # (a)
+    n_base = 5 if quick else 7
+    baseline_run(0)  # warm-up: imports and first-call costs
+    times = [baseline_run(seed) for seed in range(1, n_base + 1)]
+    fig["baseline"] = {"median_s": statistics.median(times), "min_s": min(times),
+                       "max_s": max(times), "runs": n_base}
+    print(f"\n(a) baseline run, median of {n_base}: {statistics.median(times):.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f})", flush=True)
+
+    # (b)
+    sizes = (300, 3000, 30000) if not quick else (300, 1000, 3000)
+    months, steps = (120, 60) if not quick else (36, 20)
+    scale = {}
+    for n in sizes:
+        reps = 3 if n <= 3000 else 1
+        r = regcycle_per_firm_step(n, months, reps)
+        b = boltzmann_per_agent_step(n, steps, reps)
+        scale[n] = {**r, "boltzmann_us_per_agent_step": b,
+                    "ratio": b / r["us_per_firm_step"]}
+        print(f"(b) {n:>6} firms: {r['us_per_firm_step']:.3f} µs/firm-step; Boltzmann "
+              f"{b:.3f} µs/agent-step; ratio {b / r['us_per_firm_step']:.2f}×", flush=True)
+    ns = np.array(sizes, dtype=float)
+    steps_s = np.array([scale[n]["s_per_step"] for n in sizes])
+    exponent = float(np.polyfit(np.log(ns), np.log(steps_s), 1)[0])
+    fig["scaling"] = {str(n): v for n, v in scale.items()}
+    fig["scaling_exponent"] = exponent
+    print(f"    time per step ∝ firms^{exponent:.2f}", flush=True)
+
+    # (c) and (d)
+    points_small, points_big = (40, 200) if not quick else (4, 20)
+    sweep_months = 240 if not quick else 60
+    tmp = Path(tempfile.mkdtemp(prefix="regcycle-bench-"))
+    try:
+        small = tmp / "sweep200.toml"
+        small.write_text(SWEEP_TOML.format(months=sweep_months, points=points_small))
+        big = tmp / "sweep1000.toml"
+        big.write_text(SWEEP_TOML.format(months=sweep_months, points=points_big))
+        runs = {}
+        for label, backend, workers in (("1 worker", "processes", 1),
+                                        ("2 workers", "processes", 2),
+                                        ("dask, 2 workers", "dask", 2)):
+            r = run_child(small, backend, workers, tmp / label.replace(" ", "_"))
+            runs[label] = r
+            extra = f" (cluster start-up {r['startup_s']:.1f} s, apart)" if "startup_s" in r \
+                else ""
+            print(f"(c) {r['runs']}-run sweep, {label}: {r['seconds']:.1f} s, "
+                  f"{r['runs'] / r['seconds']:.2f} runs/s{extra}; coordinator peak "
+                  f"{r['maxrss_kb'] / 1024:.0f} MiB", flush=True)
+        r1000 = run_child(big, "processes", 2, tmp / "big")
+        print(f"(d) {r1000['runs']}-run sweep, 2 workers: {r1000['seconds']:.1f} s; coordinator "
+              f"peak {r1000['maxrss_kb'] / 1024:.0f} MiB", flush=True)
+        f32 = series_float32_bytes_per_run(Path(r1000["folder"]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    fig["sweeps"] = runs
+    fig["sweep_1000"] = r1000
+
+    # the table
+    base = fig["baseline"]["median_s"]
+    thr = {k: v["runs"] / v["seconds"] for k, v in runs.items()}
+    speedup = thr["2 workers"] / thr["1 worker"]
+    dask_gap = thr["dask, 2 workers"] / thr["2 workers"] - 1
+    mem200, mem1000 = runs["2 workers"]["maxrss_kb"], r1000["maxrss_kb"]
+    mem_growth = mem1000 / mem200 - 1
+    per_run = r1000["bytes_total"] / r1000["runs"]
+    files = r1000["files"]
+    s_small, s_big = scale[sizes[0]], scale[sizes[-1]]
+    rows = [
+        ("baseline run (median)", f"{base:.3f} s", "≤ 0.15 s", base <= 0.15),
+        (f"µs per firm-step, {sizes[0]} firms", f"{s_small['us_per_firm_step']:.3f}",
+         "≤ 1", s_small["us_per_firm_step"] <= 1.0),
+        (f"µs per firm-step, {sizes[-1]} firms", f"{s_big['us_per_firm_step']:.3f}",
+         "≤ 0.3", s_big["us_per_firm_step"] <= 0.3),
+    ]
+    for n in sizes:
+        rows.append((f"Boltzmann µs/agent-step ÷ regcycle µs/firm-step, {n}",
+                     f"{scale[n]['boltzmann_us_per_agent_step']:.3f} ÷ "
+                     f"{scale[n]['us_per_firm_step']:.3f} = {scale[n]['ratio']:.2f}×", "≥ 5×",
+                     scale[n]["ratio"] >= 5))
+    rows += [
+        ("time per step ∝ firms^k", f"k = {exponent:.2f}", "k ≤ 1 (+0.05)", exponent <= 1.05),
+        ("sweep, 1 worker", f"{thr['1 worker']:.2f} runs/s", "", None),
+        ("sweep, 2 workers", f"{thr['2 workers']:.2f} runs/s = {speedup:.2f}× of 1", "≥ 1.7×",
+         speedup >= 1.7),
+        ("sweep, dask 2 workers (once started)",
+         f"{thr['dask, 2 workers']:.2f} runs/s ({dask_gap:+.0%} vs 2 processes)",
+         "within 20 %", dask_gap >= -0.2),
+        ("dask cluster start-up", f"{runs['dask, 2 workers']['startup_s']:.1f} s", "", None),
+        (f"coordinator peak, {runs['2 workers']['runs']} runs", f"{mem200 / 1024:.0f} MiB", "",
+         None),
+        (f"coordinator peak, {r1000['runs']} runs",
+         f"{mem1000 / 1024:.0f} MiB ({mem_growth:+.1%})", "within 10 %", mem_growth <= 0.10),
+        ("disk per run (no panel)", f"{per_run / 1024:.0f} KiB", "≤ 100 KB",
+         per_run <= 100_000),
+    ]
+    print("\n| figure | measured | target | |")
+    print("| --- | --- | --- | --- |")
+    for name, value, target, ok in rows:
+        print(f"| {name} | {value} | {target} | {'' if ok is None else verdict(ok)} |")
+    print("\ndisk per run by file ({} runs): ".format(r1000["runs"]) + ", ".join(
+        f"{name} {size / r1000['runs'] / 1024:.1f} KiB" for name, size in sorted(files.items())))
+    print(f"series as float32 instead (lossy, not stored): {f32 / 1024:.1f} KiB per run")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average at the end: {load} (1/5/15 min; {os.cpu_count()} cores)")
+    fig["load_at_end"] = load
+    fig["table"] = [{"figure": n, "measured": v, "target": t, "met": ok}
+                    for n, v, t, ok in rows]
+    fig["float32_series_bytes_per_run"] = f32
+    if args.json:
+        args.json.write_text(json.dumps(fig, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
