@@ -390,3 +390,33 @@ def test_defaults_scenario_when_no_file(monkeypatch, tmp_path):
     scenario = source.load_dashboard_scenario(None)
     assert scenario.name == "defaults" and scenario.params == Params()
     assert dataclasses.asdict(scenario.params) == dataclasses.asdict(Params())
+
+
+def test_drawing_while_another_thread_plays():
+    # SolaraViz plays the model in a thread while the page draws: the page draws under the
+    # model's lock, which a month holds from its first stage to its history row
+    import threading
+
+    m = DashboardModel(rng=2, base=SMALL)
+    live = {name: LiveFigure(spec) for name, spec in SPECS.items()}
+    errors: list[BaseException] = []
+
+    def play():
+        try:
+            for _ in range(40):
+                m.step()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    player = threading.Thread(target=play)
+    player.start()
+    drawn = 0
+    while player.is_alive() or drawn == 0:
+        with m.lock:
+            assert len(m.history) == m.history.get("months")[-1] + 1
+            for figure in live.values():
+                figure.png(m)
+            status_html(m)
+        drawn += 1
+    player.join()
+    assert not errors and m.steps == 40 and drawn >= 1

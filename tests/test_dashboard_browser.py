@@ -134,6 +134,15 @@ def _mesa_time(page, expected: float) -> float:
     return float(counter.inner_text().split(":")[1])
 
 
+def _wait_month(page, pattern: str, timeout: float = UI_TIMEOUT_MS) -> None:
+    """Wait until the status shows a month matching the regular expression ``pattern``."""
+    page.wait_for_function(
+        """([pattern]) => {
+            const m = document.querySelector('.regcycle-month');  // absent while redrawn
+            return m !== null && new RegExp('Month ' + pattern + ' ').test(m.innerText);
+        }""", arg=[pattern], timeout=timeout)
+
+
 def _srcs(page) -> list[str]:
     return [page.locator(f"img{sel}").get_attribute("src") or "" for sel in PLOTS]
 
@@ -180,8 +189,8 @@ def test_dashboard_steps_plays_and_resets_in_chromium(dashboard_url: str, tmp_pa
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
             args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+        page = context.pages[0] if context.pages else context.new_page()
         try:
-            page = context.pages[0] if context.pages else context.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
             page.goto(dashboard_url, timeout=60_000)
             for sel in PLOTS:
@@ -208,10 +217,10 @@ def test_dashboard_steps_plays_and_resets_in_chromium(dashboard_url: str, tmp_pa
 
             # play, then pause: the month advances while playing and stops when paused
             page.get_by_role("button", name="▶").click()
-            page.wait_for_function(
-                "() => /Month ([5-9]|\\d\\d+) /.test("
-                "document.querySelector('.regcycle-month').innerText)")
-            page.get_by_role("button", name="❚❚").click()
+            pause = page.get_by_role("button", name="❚❚")
+            pause.wait_for()  # the play button turned into pause
+            _wait_month(page, r"([5-9]|\d\d+)", timeout=60_000)
+            pause.click()
             page.get_by_role("button", name="▶").wait_for()
             page.wait_for_timeout(1500)
             paused = _month(page)
@@ -227,7 +236,7 @@ def test_dashboard_steps_plays_and_resets_in_chromium(dashboard_url: str, tmp_pa
             slider.press("ArrowRight")
             page.wait_for_function(
                 "() => document.querySelector('[role=slider][aria-label^=\"θ_A\"]')"
-                ".getAttribute('aria-valuenow') === '0.65'")
+                "?.getAttribute('aria-valuenow') === '0.65'")
 
             # reset: a new model at month 0 with the new θ_A, plots redrawn
             srcs = _srcs(page)
@@ -246,6 +255,10 @@ def test_dashboard_steps_plays_and_resets_in_chromium(dashboard_url: str, tmp_pa
             page.screenshot(path=str(tmp_path / "dashboard.png"))
             if os.environ.get("REGCYCLE_UPDATE_FIGURES") == "1":
                 _save_readme_figure(page)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"))
+            print(f"the page at the failure: {tmp_path / 'failure.png'}")
+            raise
         finally:
             context.close()
     print(f"browser test took {time.perf_counter() - t_start:.1f} s; "
@@ -265,9 +278,7 @@ def _save_readme_figure(page) -> None:
     interval.focus()
     interval.press("ArrowRight")  # draw every third month while playing
     page.get_by_role("button", name="▶").click()
-    page.wait_for_function(
-        "() => /Month (1[2-9]\\d|[2-9]\\d\\d) /.test("
-        "document.querySelector('.regcycle-month').innerText)", timeout=600_000)
+    _wait_month(page, r"(1[2-9]\d|[2-9]\d\d)", timeout=600_000)
     page.get_by_role("button", name="❚❚").click()
     page.wait_for_timeout(2500)
     tmp = FIGURE.with_suffix(".tmp.png")

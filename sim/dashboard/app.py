@@ -50,9 +50,10 @@ def figure_component(name: str) -> Callable[[DashboardModel], Any]:
         live = solara.use_memo(lambda: LiveFigure(spec), [id(model)])
 
         def draw() -> bytes:
-            t0 = time.perf_counter()
-            data = live.png(model)
-            model.render_times[name] = time.perf_counter() - t0
+            with model.lock:  # not while a month is being simulated (play runs in a thread)
+                t0 = time.perf_counter()
+                data = live.png(model)
+                model.render_times[name] = time.perf_counter() - t0
             return data
 
         data = solara.use_memo(draw, [id(model), model.steps])
@@ -70,7 +71,9 @@ def status_component(model: DashboardModel) -> Any:
     """
     with solara.Column(gap="0px", style="height: 100%;") as cell:
         solara.Style(PAGE_CSS)
-        solara.HTML(unsafe_innerHTML=status_html(model), classes=["regcycle-status"],
+        with model.lock:
+            text = status_html(model)
+        solara.HTML(unsafe_innerHTML=text, classes=["regcycle-status"],
                     style="height: 100%; overflow-y: auto; padding: 4px 8px;")
     return cell
 

@@ -9,6 +9,7 @@ each month.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,8 @@ class DashboardModel(RegulatoryModel):
         history: the :class:`History` the page plots.
         render_times: seconds the page last took to draw each figure of this model, by
             figure name (filled in by the page).
+        lock: held while a month is simulated; the page holds it while it reads the model to
+            draw, since SolaraViz plays the model in another thread.
     """
 
     def __init__(self, rng: Any = None, base: Params | None = None, scenario: Any = None,
@@ -111,11 +114,13 @@ class DashboardModel(RegulatoryModel):
         self.history = History()
         self.history.add(self)
         self.render_times: dict[str, float] = {}
+        self.lock = threading.RLock()
 
     def step(self) -> None:
-        """One month of the model, then one row of history."""
-        super().step()
-        self.history.add(self)
+        """One month of the model, then one row of history (under :attr:`lock`)."""
+        with self.lock:
+            super().step()
+            self.history.add(self)
 
     @property
     def render_seconds(self) -> float:
