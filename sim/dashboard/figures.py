@@ -3,8 +3,9 @@
 Every function takes a :class:`~sim.dashboard.model.DashboardModel` and reads its
 :class:`~sim.dashboard.model.History` and current state; none imports Solara, so they are
 tested and timed without a browser. The figures are built for speed (they are redrawn every
-month): fixed margins instead of a layout engine, one line per sector, phases drawn as a few
-spans. Colours, line styles and phase colours come from :mod:`sim.plots.style`.
+month): fixed margins instead of a layout engine, phases drawn as a few spans, and on the page
+(:class:`LiveFigure`) only the data are drawn each month, on the kept pixels of the axes, text
+and legend. Colours, line styles and phase colours come from :mod:`sim.plots.style`.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def _new_figure(title: str) -> tuple[Figure, object]:
 
 def _x_end(model: DashboardModel) -> int:
     """Months the x axis spans: the planned run, then whole years beyond it."""
-    return max(model.p.run.months, 12 * math.ceil(model.steps / 12))
+    return max(model.p.run.months, 12 * math.ceil((len(model.history) - 1) / 12))
 
 
 def _time_axis(ax, model: DashboardModel) -> None:
@@ -492,7 +493,7 @@ def status_html(model: DashboardModel) -> str:
     parameters changed from the scenario and the latest events.
     """
     e = html.escape
-    months = model.steps
+    months = len(model.history) - 1  # = model.steps, but never ahead of the history
     when = (f"last month {month_label(model, months - 1)}" if months
             else f"starts {month_label(model, 0)}")
     seed = "fresh" if model.seed is None else str(model.seed)
