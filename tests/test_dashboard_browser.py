@@ -12,6 +12,7 @@ README's screenshot to docs/figures/dashboard_browser.png.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -78,10 +79,9 @@ def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) 
                 f"{log.read_text()}", pytrace=False)
 
 
-@pytest.fixture
-def dashboard_url(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def dashboard_server(tmp_path: Path) -> Iterator[str]:
     """``regcycle dashboard baseline`` on a free port; stopped (its whole group) at the end."""
-    _require_browser()
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("w") as out:
@@ -181,11 +181,12 @@ def _render_ms(page) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def test_dashboard_steps_plays_and_resets_in_chromium(dashboard_url: str, tmp_path: Path):
+def test_dashboard_steps_plays_and_resets_in_chromium(tmp_path: Path):
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
     t_start = time.perf_counter()
-    with sync_playwright() as pw:
+    with dashboard_server(tmp_path) as dashboard_url, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
             args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
