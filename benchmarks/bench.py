@@ -3,6 +3,7 @@
     python benchmarks/bench.py                 # the full set (about 10 minutes on 2 cores)
     python benchmarks/bench.py --quick         # a smoke test with small sizes (not the targets)
     python benchmarks/bench.py --json out.json # also write the raw figures
+    python benchmarks/bench.py --parts ab      # only (a) and (b); c and d run together
 
 (a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months; build, run,
     frame the series and the events; median of 7 runs after a warm-up;
@@ -243,37 +244,20 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
-    parser.add_argument("--json", type=Path, help="write the figures to this file")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--backend", default="processes", help=argparse.SUPPRESS)
-    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args)
-        return
-
-    quick = args.quick
-    info = machine()
-    print("regcycle benchmarks" + ("  (--quick: smoke-test sizes, NOT the targets' sizes)"
-                                   if quick else ""))
-    for k, v in info.items():
-        print(f"  {k}: {v}")
-    fig: dict[str, object] = {"machine": info, "quick": quick}
-
-    # (a)
-    n_base = 5 if quick else 7
+def part_a(quick: bool) -> dict[str, float]:
+    """(a) the baseline run."""
+    n = 5 if quick else 7
     baseline_run(0)  # warm-up: imports and first-call costs
-    times = [baseline_run(seed) for seed in range(1, n_base + 1)]
-    fig["baseline"] = {"median_s": statistics.median(times), "min_s": min(times),
-                       "max_s": max(times), "runs": n_base}
-    print(f"\n(a) baseline run, median of {n_base}: {statistics.median(times):.3f} s "
-          f"(min {min(times):.3f}, max {max(times):.3f})", flush=True)
+    times = [baseline_run(seed) for seed in range(1, n + 1)]
+    out = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+           "runs": n}
+    print(f"(a) baseline run, median of {n}: {out['median_s']:.3f} s "
+          f"(min {out['min_s']:.3f}, max {out['max_s']:.3f})", flush=True)
+    return out
 
-    # (b)
+
+def part_b(quick: bool) -> dict[str, object]:
+    """(b) µs per firm-step against Boltzmann's µs per agent-step; the scaling exponent."""
     sizes = (300, 3000, 30000) if not quick else (300, 1000, 3000)
     months, steps = (120, 60) if not quick else (36, 20)
     scale = {}
@@ -281,26 +265,25 @@ def main() -> None:
         reps = 3 if n <= 3000 else 1
         r = regcycle_per_firm_step(n, months, reps)
         b = boltzmann_per_agent_step(n, steps, reps)
-        scale[n] = {**r, "boltzmann_us_per_agent_step": b,
-                    "ratio": b / r["us_per_firm_step"]}
+        scale[n] = {**r, "boltzmann_us_per_agent_step": b, "ratio": b / r["us_per_firm_step"]}
         print(f"(b) {n:>6} firms: {r['us_per_firm_step']:.3f} µs/firm-step; Boltzmann "
               f"{b:.3f} µs/agent-step; ratio {b / r['us_per_firm_step']:.2f}×", flush=True)
-    ns = np.array(sizes, dtype=float)
-    steps_s = np.array([scale[n]["s_per_step"] for n in sizes])
-    exponent = float(np.polyfit(np.log(ns), np.log(steps_s), 1)[0])
-    fig["scaling"] = {str(n): v for n, v in scale.items()}
-    fig["scaling_exponent"] = exponent
+    per_step = np.array([scale[n]["s_per_step"] for n in sizes])
+    exponent = float(np.polyfit(np.log(np.array(sizes, dtype=float)), np.log(per_step), 1)[0])
     print(f"    time per step ∝ firms^{exponent:.2f}", flush=True)
+    return {"sizes": sizes, "scale": scale, "exponent": exponent}
 
-    # (c) and (d)
+
+def part_cd(quick: bool) -> dict[str, object]:
+    """(c) sweep throughput and (d) coordinator memory and disk per run."""
     points_small, points_big = (40, 200) if not quick else (4, 20)
-    sweep_months = 240 if not quick else 60
+    months = 240 if not quick else 60
     tmp = Path(tempfile.mkdtemp(prefix="regcycle-bench-"))
     try:
         small = tmp / "sweep200.toml"
-        small.write_text(SWEEP_TOML.format(months=sweep_months, points=points_small))
+        small.write_text(SWEEP_TOML.format(months=months, points=points_small))
         big = tmp / "sweep1000.toml"
-        big.write_text(SWEEP_TOML.format(months=sweep_months, points=points_big))
+        big.write_text(SWEEP_TOML.format(months=months, points=points_big))
         runs = {}
         for label, backend, workers in (("1 worker", "processes", 1),
                                         ("2 workers", "processes", 2),
@@ -312,66 +295,106 @@ def main() -> None:
             print(f"(c) {r['runs']}-run sweep, {label}: {r['seconds']:.1f} s, "
                   f"{r['runs'] / r['seconds']:.2f} runs/s{extra}; coordinator peak "
                   f"{r['maxrss_kb'] / 1024:.0f} MiB", flush=True)
-        r1000 = run_child(big, "processes", 2, tmp / "big")
-        print(f"(d) {r1000['runs']}-run sweep, 2 workers: {r1000['seconds']:.1f} s; coordinator "
-              f"peak {r1000['maxrss_kb'] / 1024:.0f} MiB", flush=True)
-        f32 = series_float32_bytes_per_run(Path(r1000["folder"]))
+        big_run = run_child(big, "processes", 2, tmp / "big")
+        print(f"(d) {big_run['runs']}-run sweep, 2 workers: {big_run['seconds']:.1f} s; "
+              f"coordinator peak {big_run['maxrss_kb'] / 1024:.0f} MiB", flush=True)
+        f32 = series_float32_bytes_per_run(Path(big_run["folder"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    fig["sweeps"] = runs
-    fig["sweep_1000"] = r1000
+    return {"sweeps": runs, "sweep_big": big_run, "float32_series_bytes_per_run": f32}
 
-    # the table
-    base = fig["baseline"]["median_s"]
-    thr = {k: v["runs"] / v["seconds"] for k, v in runs.items()}
-    speedup = thr["2 workers"] / thr["1 worker"]
-    dask_gap = thr["dask, 2 workers"] / thr["2 workers"] - 1
-    mem200, mem1000 = runs["2 workers"]["maxrss_kb"], r1000["maxrss_kb"]
-    mem_growth = mem1000 / mem200 - 1
-    per_run = r1000["bytes_total"] / r1000["runs"]
-    files = r1000["files"]
-    s_small, s_big = scale[sizes[0]], scale[sizes[-1]]
-    rows = [
-        ("baseline run (median)", f"{base:.3f} s", "≤ 0.15 s", base <= 0.15),
-        (f"µs per firm-step, {sizes[0]} firms", f"{s_small['us_per_firm_step']:.3f}",
-         "≤ 1", s_small["us_per_firm_step"] <= 1.0),
-        (f"µs per firm-step, {sizes[-1]} firms", f"{s_big['us_per_firm_step']:.3f}",
-         "≤ 0.3", s_big["us_per_firm_step"] <= 0.3),
-    ]
-    for n in sizes:
-        rows.append((f"Boltzmann µs/agent-step ÷ regcycle µs/firm-step, {n}",
-                     f"{scale[n]['boltzmann_us_per_agent_step']:.3f} ÷ "
-                     f"{scale[n]['us_per_firm_step']:.3f} = {scale[n]['ratio']:.2f}×", "≥ 5×",
-                     scale[n]["ratio"] >= 5))
-    rows += [
-        ("time per step ∝ firms^k", f"k = {exponent:.2f}", "k ≤ 1 (+0.05)", exponent <= 1.05),
-        ("sweep, 1 worker", f"{thr['1 worker']:.2f} runs/s", "", None),
-        ("sweep, 2 workers", f"{thr['2 workers']:.2f} runs/s = {speedup:.2f}× of 1", "≥ 1.7×",
-         speedup >= 1.7),
-        ("sweep, dask 2 workers (once started)",
-         f"{thr['dask, 2 workers']:.2f} runs/s ({dask_gap:+.0%} vs 2 processes)",
-         "within 20 %", dask_gap >= -0.2),
-        ("dask cluster start-up", f"{runs['dask, 2 workers']['startup_s']:.1f} s", "", None),
-        (f"coordinator peak, {runs['2 workers']['runs']} runs", f"{mem200 / 1024:.0f} MiB", "",
-         None),
-        (f"coordinator peak, {r1000['runs']} runs",
-         f"{mem1000 / 1024:.0f} MiB ({mem_growth:+.1%})", "within 10 %", mem_growth <= 0.10),
-        ("disk per run (no panel)", f"{per_run / 1024:.0f} KiB", "≤ 100 KB",
-         per_run <= 100_000),
-    ]
+
+def table(fig: dict[str, object]) -> list[tuple[str, str, str, bool | None]]:
+    """The figures against the targets (rows for the parts that ran)."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+    if "a" in fig:
+        base = fig["a"]["median_s"]
+        rows.append(("baseline run (median)", f"{base:.3f} s", "≤ 0.15 s", base <= 0.15))
+    if "b" in fig:
+        sizes, scale, exponent = fig["b"]["sizes"], fig["b"]["scale"], fig["b"]["exponent"]
+        lo, hi = scale[sizes[0]], scale[sizes[-1]]
+        rows += [(f"µs per firm-step, {sizes[0]} firms", f"{lo['us_per_firm_step']:.3f}", "≤ 1",
+                  lo["us_per_firm_step"] <= 1.0),
+                 (f"µs per firm-step, {sizes[-1]} firms", f"{hi['us_per_firm_step']:.3f}",
+                  "≤ 0.3", hi["us_per_firm_step"] <= 0.3)]
+        for n in sizes:
+            rows.append((f"Boltzmann µs/agent-step ÷ regcycle µs/firm-step, {n}",
+                         f"{scale[n]['boltzmann_us_per_agent_step']:.3f} ÷ "
+                         f"{scale[n]['us_per_firm_step']:.3f} = {scale[n]['ratio']:.2f}×",
+                         "≥ 5×", scale[n]["ratio"] >= 5))
+        rows.append(("time per step ∝ firms^k", f"k = {exponent:.2f}", "k ≤ 1 (+0.05)",
+                     exponent <= 1.05))
+    if "cd" in fig:
+        runs, big = fig["cd"]["sweeps"], fig["cd"]["sweep_big"]
+        thr = {k: v["runs"] / v["seconds"] for k, v in runs.items()}
+        speedup = thr["2 workers"] / thr["1 worker"]
+        gap = thr["dask, 2 workers"] / thr["2 workers"] - 1
+        mem_small, mem_big = runs["2 workers"]["maxrss_kb"], big["maxrss_kb"]
+        growth = mem_big / mem_small - 1
+        per_run = big["bytes_total"] / big["runs"]
+        rows += [
+            ("sweep, 1 worker", f"{thr['1 worker']:.2f} runs/s", "", None),
+            ("sweep, 2 workers", f"{thr['2 workers']:.2f} runs/s = {speedup:.2f}× of 1",
+             "≥ 1.7×", speedup >= 1.7),
+            ("sweep, dask 2 workers (once started)",
+             f"{thr['dask, 2 workers']:.2f} runs/s ({gap:+.0%} vs 2 processes)", "within 20 %",
+             gap >= -0.2),
+            ("dask cluster start-up", f"{runs['dask, 2 workers']['startup_s']:.1f} s", "",
+             None),
+            (f"coordinator peak, {runs['2 workers']['runs']} runs",
+             f"{mem_small / 1024:.0f} MiB", "", None),
+            (f"coordinator peak, {big['runs']} runs", f"{mem_big / 1024:.0f} MiB "
+             f"({growth:+.1%})", "within 10 %", growth <= 0.10),
+            ("disk per run (no panel)", f"{per_run / 1024:.0f} KiB", "≤ 100 KB",
+             per_run <= 100_000),
+        ]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
+    parser.add_argument("--parts", default="abcd",
+                        help="which parts to run, e.g. 'ab' (default: abcd; c and d go together)")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default="processes", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    info = machine()
+    print("regcycle benchmarks" + ("  (--quick: smoke-test sizes, NOT the targets' sizes)"
+                                   if args.quick else ""))
+    for k, v in info.items():
+        print(f"  {k}: {v}")
+    print()
+    fig: dict[str, object] = {"machine": info, "quick": args.quick}
+    if "a" in args.parts:
+        fig["a"] = part_a(args.quick)
+    if "b" in args.parts:
+        fig["b"] = part_b(args.quick)
+    if "c" in args.parts or "d" in args.parts:
+        fig["cd"] = part_cd(args.quick)
+    rows = table(fig)
     print("\n| figure | measured | target | |")
     print("| --- | --- | --- | --- |")
     for name, value, target, ok in rows:
         print(f"| {name} | {value} | {target} | {'' if ok is None else verdict(ok)} |")
-    print("\ndisk per run by file ({} runs): ".format(r1000["runs"]) + ", ".join(
-        f"{name} {size / r1000['runs'] / 1024:.1f} KiB" for name, size in sorted(files.items())))
-    print(f"series as float32 instead (lossy, not stored): {f32 / 1024:.1f} KiB per run")
+    if "cd" in fig:
+        big = fig["cd"]["sweep_big"]
+        print(f"\ndisk per run by file ({big['runs']} runs): " + ", ".join(
+            f"{name} {size / big['runs'] / 1024:.1f} KiB"
+            for name, size in sorted(big["files"].items())))
+        print("series as float32 instead (lossy, not stored): "
+              f"{fig['cd']['float32_series_bytes_per_run'] / 1024:.1f} KiB per run")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at the end: {load} (1/5/15 min; {os.cpu_count()} cores)")
     fig["load_at_end"] = load
-    fig["table"] = [{"figure": n, "measured": v, "target": t, "met": ok}
-                    for n, v, t, ok in rows]
-    fig["float32_series_bytes_per_run"] = f32
+    fig["table"] = [{"figure": n, "measured": v, "target": t, "met": ok} for n, v, t, ok in rows]
     if args.json:
         args.json.write_text(json.dumps(fig, indent=2, default=str))
 

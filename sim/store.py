@@ -100,6 +100,9 @@ RUN_COLUMNS = ("run_id", "seed", "scenario", "status", "point", "replicate")
 """The leading columns of ``runs.parquet``; the parameters follow."""
 ROW_GROUP_ROWS = 16_384
 """Rows gathered into one Parquet row group: bounds the coordinator's memory when gathering."""
+ROW_GROUP_PARTS = 256
+"""Parts gathered into one row group at most (each read table has its own schema and metadata:
+many one-row summary parts would otherwise add up)."""
 RUNS_CHUNK = 256
 """Runs per chunk when writing ``runs.parquet``."""
 ZSTD_LEVEL = 3
@@ -305,8 +308,8 @@ def normalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str) -> None:
     """Stream one table of every part, in the order given, into one Parquet file (atomically).
 
-    At most :data:`ROW_GROUP_ROWS` rows (plus one part) are held in memory at a time, however
-    many parts there are. A part without the file is skipped; with no rows at all, an empty
+    At most :data:`ROW_GROUP_ROWS` rows (plus one part) of at most :data:`ROW_GROUP_PARTS`
+    parts are held in memory at a time, however many parts there are. A part without the file is skipped; with no rows at all, an empty
     table with the schema's columns is written.
     """
     tmp = _tmp_name(out)
@@ -331,7 +334,7 @@ def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str) -> No
                 data = data.cast(schema)
             buffer.append(data)
             rows += data.num_rows
-            if rows >= ROW_GROUP_ROWS:
+            if rows >= ROW_GROUP_ROWS or len(buffer) >= ROW_GROUP_PARTS:
                 writer.write_table(pa.concat_tables(buffer))
                 buffer, rows = [], 0
         if writer is not None:
