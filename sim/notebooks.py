@@ -113,8 +113,8 @@ def _cpus() -> int:
 
 SIZES: dict[str, NotebookSize] = {
     "quick": NotebookSize("quick", seeds=3, months=156, workers=1, n_boot=300,
-                          morris_trajectories=2, sobol_samples=4, sweep_seeds=1,
-                          sweep_months=72),
+                          morris_trajectories=2, sobol_samples=2, sweep_seeds=1,
+                          sweep_months=60),
     "full": NotebookSize("full", seeds=20, months=None, workers=_cpus(), n_boot=2000,
                          morris_trajectories=20, sobol_samples=128, sweep_seeds=None,
                          sweep_months=None),

@@ -64,10 +64,13 @@ def plot_morris(indices: pd.DataFrame, metrics: Sequence[str] | None = None,
         rows = indices.loc[indices["metric"] == metric].dropna(subset=["mu_star"])
         rows = rows.sort_values("mu_star", ascending=False)
         x, s = rows["mu_star"].to_numpy(float), rows["sigma"].to_numpy(float)
-        ax.errorbar(x, s, xerr=rows["mu_star_conf"].to_numpy(float), fmt="o",
+        conf = rows["mu_star_conf"].to_numpy(float)
+        ax.errorbar(x, s, xerr=conf, fmt="o",
                     color=TOTAL_COLOUR, markersize=4, capsize=2, elinewidth=0.8,
                     gid=f"morris:{metric}")
-        top = float(max(x.max(), s.max())) * 1.1 if len(rows) else 1.0
+        # square axes that hold every point and the whole of every interval
+        top = float(max(np.nanmax(x + np.nan_to_num(conf)), s.max())) * 1.08 if len(rows) \
+            else 1.0
         ax.plot([0, top], [0, top], color="0.5", linewidth=0.8, linestyle="--")
         for (_, r), _i in zip(rows.iterrows(), range(annotate), strict=False):
             ax.annotate(_short(str(r["parameter"])), (r["mu_star"], r["sigma"]),
