@@ -309,8 +309,8 @@ def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str) -> No
     """Stream one table of every part, in the order given, into one Parquet file (atomically).
 
     At most :data:`ROW_GROUP_ROWS` rows (plus one part) of at most :data:`ROW_GROUP_PARTS`
-    parts are held in memory at a time, however many parts there are. A part without the file is skipped; with no rows at all, an empty
-    table with the schema's columns is written.
+    parts are held in memory at a time, however many parts there are. A part without the file
+    is skipped; with no rows at all, an empty table with the schema's columns is written.
     """
     tmp = _tmp_name(out)
     writer: pq.ParquetWriter | None = None
