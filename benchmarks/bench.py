@@ -168,6 +168,8 @@ def child(args: argparse.Namespace) -> None:
     if cluster is not None:
         cluster.close()
     out["maxrss_kb"] = peak_rss_kb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["coordinator_cpu_s"] = usage.ru_utime + usage.ru_stime
     files = {p.name: p.stat().st_size for p in Path(folder).iterdir() if p.is_file()}
     out["bytes_total"] = sum(files.values())
     out["files"] = json.dumps(files)
