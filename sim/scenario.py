@@ -16,6 +16,8 @@ of :mod:`sim.params`::
     start_date = "2010-01"
     firm_panel_every = 12
     workers = 4
+    series = ["phase", "enforcement", "pain"]   # store only these series (default: all)
+    events = ["sanction", "phase_change"]       # store only these event kinds (default: all)
 
     [leadership]                        # any scalar group of sim.params.GROUPS
     mode = "rules"
@@ -38,6 +40,15 @@ of :mod:`sim.params`::
     [sweep.parameters]                  # dotted key → { range = [low, high] } or { values = [...] }
     "leadership.theta_alarm" = { range = [0.35, 0.85] }
     "leadership.theta_pain" = { range = [0.25, 0.65] }
+
+``run.series`` names what ``series.parquet`` keeps: aggregate columns of :mod:`sim.schema`
+(``valuation_index``), per-sector quantities (``enforcement``: every ``enforcement.<sector>``;
+a name that is both, such as ``phase``, keeps the aggregate and every sector's column) or single
+``<quantity>.<sector>`` columns; ``month`` and ``date`` are always kept. ``run.events`` names the
+event kinds ``events.parquet`` keeps (:class:`sim.states.EventKind` values). An empty list keeps
+none; leaving a key out keeps everything. The run's cycle metrics are computed before anything
+is dropped (:class:`sim.schema.OutputSelection`). Do not confuse ``run.events`` with the
+``[[events]]`` tables, which schedule events.
 
 A sweep runs the scenario's replications (``[run]`` seeds) at every point of its design (see
 :mod:`sim.sweep`); swept values are checked against the parameter metadata like any other value,
@@ -86,6 +97,13 @@ from .params import (
     iter_specs,
     parse_month,
 )
+from .schema import (
+    EVENT_KINDS,
+    SECTOR_QUANTITIES,
+    SERIES_NAMES,
+    OutputSelection,
+    split_column,
+)
 from .states import ScheduledKind
 from .sweep import Axis, Design, SweepSpec
 
@@ -130,7 +148,7 @@ COMMAND_LINE = "command line"
 PARAM_GROUPS: tuple[str, ...] = tuple(g for g in GROUPS if g != "run")
 SCENARIO_KEYS: tuple[str, ...] = ("name", "description", "extends")
 RUN_KEYS: tuple[str, ...] = ("months", "start_date", "firm_panel_every", "replications", "seed",
-                             "seeds", "workers")
+                             "seeds", "workers", "series", "events")
 EVENT_KEYS: tuple[str, ...] = ("month", "date", "kind", "sector", "magnitude", "note")
 EXOGENOUS_KEYS: tuple[str, ...] = ("foreign_climate", "macro_shock")
 TOP_KEYS: tuple[str, ...] = ("schema_version", "scenario", "run", *PARAM_GROUPS, "sectors",
@@ -232,6 +250,8 @@ class Scenario:
         sources: the files of the ``extends`` chain, base first.
         overrides: command-line overrides applied last, by dotted key.
         sweep: the ``[sweep]`` table (None: one point, the scenario's parameters).
+        outputs: the series columns and event kinds the results folder stores
+            (``run.series`` and ``run.events``; default: everything).
     """
 
     name: str
@@ -244,6 +264,7 @@ class Scenario:
     sources: tuple[SourceFile, ...] = ()
     overrides: Mapping[str, Any] = field(default_factory=dict)
     sweep: SweepSpec | None = None
+    outputs: OutputSelection = field(default_factory=OutputSelection)
 
     @property
     def replications(self) -> int:
@@ -576,6 +597,7 @@ class _Resolved:
     seed_root: int = DEFAULT_SEED
     workers: int | None = None
     sweep: SweepSpec | None = None
+    outputs: OutputSelection = field(default_factory=OutputSelection)
 
 
 def _check_scenario_table(layer: _Layer) -> tuple[str | None, str | None,
@@ -678,6 +700,77 @@ def _check_run(c: _Checker, run: Any, out: _Resolved) -> tuple[int, str, bool]:
     return months, start, ok
 
 
+SERIES_ALLOWED = ("a list of series names: " + ", ".join(SERIES_NAMES)
+                  + ", or one column <quantity>.<sector> (month and date are always stored)")
+EVENTS_ALLOWED = "a list of event kinds: " + ", ".join(EVENT_KINDS)
+
+
+def _series_name_problem(name: str, names: Sequence[str]) -> str | None:
+    """What is wrong with a ``run.series`` name (None: it is valid)."""
+    if name in SERIES_NAMES:
+        return None
+    quantity, sector = split_column(name)
+    quantities = [q.name for q in SECTOR_QUANTITIES]
+    if sector is not None and quantity in quantities:
+        if sector in names:
+            return None
+        guess = _closest(sector, names)
+        return f"unknown sector {sector!r}" + (f", did you mean {f'{quantity}.{guess}'!r}?"
+                                              if guess else "")
+    guess = _closest(name, SERIES_NAMES)
+    return "unknown series name" + (f", did you mean {guess!r}?" if guess else "")
+
+
+def _check_name_list(c: _Checker, key: str, value: Any, allowed: str,
+                     problem: Any) -> tuple[str, ...] | None:
+    """Check a list of distinct names (``run.series``, ``run.events``); return it if valid.
+
+    ``problem(name)`` says what is wrong with one name, or returns None. Every problem is
+    reported under ``key`` with the offending value, so messages name the key as written.
+    """
+    if not isinstance(value, list):
+        c.add(key, value, allowed, "wrong type")
+        return None
+    ok = True
+    for item in value:
+        if not isinstance(item, str):
+            c.add(key, item, allowed, "wrong type: names are strings")
+            ok = False
+            continue
+        message = problem(item)
+        if message is not None:
+            c.add(key, item, allowed, message)
+            ok = False
+    if not ok:
+        return None
+    dupes = sorted({v for v in value if value.count(v) > 1})
+    if dupes:
+        c.add(key, value, allowed.replace("a list of", "a list of distinct", 1),
+              f"repeated names {dupes}")
+        return None
+    return tuple(value)
+
+
+def _check_outputs(c: _Checker, run: Any, names: Sequence[str], out: _Resolved) -> None:
+    """Check ``run.series`` and ``run.events`` (what the results folder stores)."""
+    if not isinstance(run, dict):
+        return
+    series = events = None
+    if "series" in run:
+        series = _check_name_list(c, "run.series", run["series"], SERIES_ALLOWED,
+                                  lambda n: _series_name_problem(n, names))
+    if "events" in run:
+        def kind_problem(kind: str) -> str | None:
+            if kind in EVENT_KINDS:
+                return None
+            guess = _closest(kind, EVENT_KINDS)
+            return "unknown event kind" + (f", did you mean {guess!r}?" if guess else "")
+
+        events = _check_name_list(c, "run.events", run["events"], EVENTS_ALLOWED,
+                                  kind_problem)
+    out.outputs = OutputSelection(series=series, events=events)
+
+
 def _check_groups(c: _Checker, merged: Mapping[str, Any], out: _Resolved) -> None:
     for group in PARAM_GROUPS:
         table = merged.get(group, _MISSING)
@@ -754,6 +847,11 @@ def _check_events(c: _Checker, merged: Mapping[str, Any], names: Sequence[str], 
         return
     if not isinstance(events, list):
         c.add("events", events, "an array of tables ([[events]])", "wrong type")
+        return
+    if events and all(isinstance(ev, str) for ev in events):
+        c.add("events", events, "an array of tables ([[events]])",
+              "scheduled events are tables; to choose the event kinds stored, write "
+              "events = [...] in the [run] table")
         return
     for i, ev in enumerate(events):
         base = f"events[{i}]"
@@ -1133,6 +1231,7 @@ def _validate(merged: Mapping[str, Any], origin: Mapping[str, str],
               "unsupported version")
     months, start, start_ok = _check_run(c, merged.get("run", _MISSING), out)
     names = Params().sector_names
+    _check_outputs(c, merged.get("run"), names, out)
     _check_groups(c, merged, out)
     _check_sectors(c, merged, names, out)
     _check_events(c, merged, names, months, start, start_ok, out)
@@ -1243,6 +1342,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
         sources=tuple(SourceFile(layer.source, layer.text) for layer in layers),
         overrides=overrides,
         sweep=resolved.sweep,
+        outputs=resolved.outputs,
     )
 
 
@@ -1359,6 +1459,10 @@ def to_toml(scenario: Scenario, *, mark_changes: bool = True) -> str:
         lines.append(f"seeds = {_toml_value(list(scenario.seeds))}")
     if scenario.workers is not None:
         lines.append(f"workers = {scenario.workers}")
+    if scenario.outputs.series is not None:
+        lines.append(f"series = {_toml_value(list(scenario.outputs.series))}")
+    if scenario.outputs.events is not None:
+        lines.append(f"events = {_toml_value(list(scenario.outputs.events))}")
     for group in PARAM_GROUPS:
         lines += ["", f"[{group}]"]
         obj, dobj = getattr(p, group), getattr(defaults, group)

@@ -9,13 +9,19 @@ Three tables come out of a run (MODEL.md §4):
 
 Each column is declared once with its dtype, unit and meaning. ``docs/ODD.md`` and the results
 README render these tables; the recorder allocates from them; tests check frames against them.
+
+A scenario may store only part of the series and of the event log (``run.series`` and
+``run.events``, as in NetLogo BehaviorSpace's reporters or EMA Workbench's outcomes): an
+:class:`OutputSelection` says which columns and event kinds a results folder keeps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .states import HARM_DIMENSIONS
+from .states import HARM_DIMENSIONS, EventKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,88 @@ def split_column(name: str) -> tuple[str, str | None]:
     """``'enforcement.ai'`` → ``('enforcement', 'ai')``; aggregates give ``(name, None)``."""
     quantity, _, sector = name.partition(".")
     return (quantity, sector) if sector else (name, None)
+
+
+ALWAYS_STORED: tuple[str, ...] = ("month", "date")
+"""Series columns a results folder keeps whatever ``run.series`` selects (with run_id, seed)."""
+
+SERIES_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
+    [c.name for c in SERIES_AGGREGATES] + [q.name for q in SECTOR_QUANTITIES]))
+"""The names ``run.series`` accepts (besides single ``<quantity>.<sector>`` columns): every
+aggregate column, then every per-sector quantity; a name that is both (``phase``, ``drawdown``,
+``perceived_pain``, ``n_firms``, ``scandals``) appears once and selects both."""
+
+EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
+"""The event kinds ``run.events`` accepts (:class:`sim.states.EventKind` values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSelection:
+    """Which series columns and event kinds a results folder stores (``run.series``/``events``).
+
+    A series name selects the aggregate column of that name and, for a per-sector quantity,
+    every ``<quantity>.<sector>`` column; a name that is both (``phase``: the global phase and
+    every sector's) selects both. A ``<quantity>.<sector>`` name selects that one column.
+    :data:`ALWAYS_STORED` (and the ``run_id`` and ``seed`` columns) are kept whatever the
+    selection. The run's cycle metrics (``summary.parquet``) are computed before anything is
+    dropped, so they do not depend on the selection.
+
+    Attributes:
+        series: the names selected, or None for every column (the default).
+        events: the event kinds kept, or None for every kind (the default).
+    """
+
+    series: tuple[str, ...] | None = None
+    events: tuple[str, ...] | None = None
+
+    @property
+    def is_default(self) -> bool:
+        """Whether everything is stored (neither key given)."""
+        return self.series is None and self.events is None
+
+    def keeps_column(self, name: str) -> bool:
+        """Whether a series column is stored (``run_id`` and ``seed`` always are)."""
+        if self.series is None or name in ALWAYS_STORED or name in ("run_id", "seed"):
+            return True
+        if name in self.series:
+            return True
+        quantity, sector = split_column(name)
+        return sector is not None and quantity in self.series
+
+    def series_columns(self, columns: Iterable[str]) -> list[str]:
+        """The stored columns among ``columns``, in their order."""
+        return [c for c in columns if self.keeps_column(c)]
+
+    def keeps_event(self, kind: str) -> bool:
+        """Whether events of a kind are stored."""
+        return self.events is None or kind in self.events
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"series": [...] or None, "events": [...] or None}`` (for manifests and hashes)."""
+        return {"series": None if self.series is None else list(self.series),
+                "events": None if self.events is None else list(self.events)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> OutputSelection:
+        """The inverse of :meth:`to_dict`; None or missing keys mean everything."""
+        data = data or {}
+        series, events = data.get("series"), data.get("events")
+        return cls(series=None if series is None else tuple(series),
+                   events=None if events is None else tuple(events))
+
+
+def compact_columns(columns: Sequence[str], sectors: Sequence[str]) -> list[str]:
+    """Column names for messages: ``q.*`` stands for ``q.<s>`` of every sector in ``sectors``."""
+    names = set(columns)
+    out: list[str] = []
+    for c in columns:
+        quantity, sector = split_column(c)
+        if sector is not None and sectors and all(sector_column(quantity, s) in names
+                                                  for s in sectors):
+            c = f"{quantity}.*"
+        if c not in out:
+            out.append(c)
+    return out
 
 
 def markdown_table(columns: tuple[Column, ...]) -> str:

@@ -20,6 +20,7 @@ from sim.scenario import (
     parse_assignment,
     to_toml,
 )
+from sim.schema import EVENT_KINDS, SERIES_NAMES, OutputSelection, series_columns
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -324,3 +325,80 @@ def test_find_scenario_by_bare_name(tmp_path):
     assert find_scenario("baseline", [tmp_path, SCENARIOS]) == SCENARIOS / "baseline.toml"
     assert find_scenario("nothing", [SCENARIOS]) == Path("nothing")
     assert find_scenario("x.toml", [SCENARIOS]) == Path("x.toml")
+
+
+# ---- what a results folder stores (run.series, run.events) ------------------------------------
+
+
+def test_outputs_default_to_everything(tmp_path):
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    assert sc.outputs == OutputSelection() and sc.outputs.is_default
+    assert "series = " not in to_toml(sc) and "\nevents = " not in to_toml(sc)
+
+
+def test_outputs_load_inherit_override_and_show(tmp_path):
+    write(tmp_path, "parent", '[run]\nseries = ["phase", "enforcement", "pain"]\n'
+                              'events = ["sanction", "phase_change"]\n')
+    child = write(tmp_path, "child", 'extends = "parent.toml"\n[run]\nseries = ["harm.ai"]\n')
+    sc = load_scenario(child)
+    # an array replaces the parent's; the other key is inherited
+    assert sc.outputs == OutputSelection(series=("harm.ai",),
+                                         events=("sanction", "phase_change"))
+    sc = load_scenario(child, {"run.series": [], "run.events": ["scandal"]})
+    assert sc.outputs == OutputSelection(series=(), events=("scandal",))
+    assert parse_assignment('run.series=["pain", "phase"]') == ("run.series", ["pain", "phase"])
+    out = tmp_path / "shown.toml"
+    out.write_text(to_toml(load_scenario(child)))
+    assert load_scenario(out).outputs == load_scenario(child).outputs
+
+
+@pytest.mark.parametrize(("body", "key", "value", "message"), [
+    ('series = ["valuaton_index"]', "run.series", "valuaton_index",
+     "unknown series name, did you mean 'valuation_index'?"),
+    ('series = ["enforcement.mars"]', "run.series", "enforcement.mars", "unknown sector 'mars'"),
+    ('series = ["pain.ai"]', "run.series", "pain.ai", "unknown series name"),
+    ('series = [3]', "run.series", 3, "wrong type"),
+    ('series = "pain"', "run.series", "pain", "wrong type"),
+    ('series = ["pain", "harm", "pain"]', "run.series", ["pain", "harm", "pain"],
+     "repeated names ['pain']"),
+    ('events = ["fine"]', "run.events", "fine", "unknown event kind"),
+    ('events = ["sanction", "sanction"]', "run.events", ["sanction", "sanction"],
+     "repeated names ['sanction']"),
+])
+def test_outputs_problems_name_the_key_value_and_allowed_names(tmp_path, body, key, value,
+                                                               message):
+    path = write(tmp_path, "bad", f"[run]\n{body}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    [problem] = err.value.problems
+    assert (problem.source, problem.key, problem.value) == (str(path), key, value)
+    assert problem.message.startswith(message)
+    names = SERIES_NAMES if key == "run.series" else EVENT_KINDS
+    assert all(name in problem.allowed for name in names)
+    assert str(problem).startswith(f"{path}: {key} = ")
+
+
+def test_outputs_overrides_are_validated_as_command_line(tmp_path):
+    path = write(tmp_path, "ok")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path, {"run.events": ["sanctions"], "run.series": "pain"})
+    found = {(p.source, p.key, p.value) for p in err.value.problems}
+    assert found == {(COMMAND_LINE, "run.events", "sanctions"),
+                     (COMMAND_LINE, "run.series", "pain")}
+
+
+def test_an_empty_selection_keeps_only_month_and_date():
+    sel = OutputSelection(series=(), events=())
+    columns = series_columns(Params().sector_names)
+    assert sel.series_columns(["run_id", "seed", *columns]) == ["run_id", "seed", "month", "date"]
+    assert not sel.keeps_event("sanction")
+
+
+def test_a_name_selects_the_aggregate_and_every_sector():
+    sectors = Params().sector_names
+    columns = series_columns(sectors)
+    sel = OutputSelection(series=("phase", "enforcement", "pain", "harm.ai"))
+    assert sel.series_columns(columns) == [
+        "month", "date", "phase", "pain", *(f"phase.{s}" for s in sectors),
+        *(f"enforcement.{s}" for s in sectors), "harm.ai"]
+    assert OutputSelection().series_columns(columns) == columns
