@@ -59,6 +59,7 @@ examples:
   regcycle run baseline --months 60 --set agencies.zeal=0 --set leadership.mode=rules
   regcycle run baseline --resume results/baseline/20250101-120000   # finish a killed run
   regcycle run scenarios/sweep_thresholds.toml                       # a sweep: same command
+  regcycle run sweep_thresholds --set 'run.series=["phase","enforcement","pain"]'  # store less
   regcycle run sweep_thresholds --backend dask --workers 4           # a local dask cluster
   regcycle run sweep_thresholds --scheduler tcp://10.0.0.5:8786      # a running dask cluster
 
@@ -71,7 +72,10 @@ cleanly: finished runs stay on disk for --resume, on every backend.
 
 --set takes KEY=VALUE with KEY as in a scenario file (group.name, sectors.<sector>.<name>,
 run.<setting>) and VALUE written as in TOML (0.6, true, "rules", [[120, 0.5]]); bare words
-are strings. It is validated like the file.
+are strings. It is validated like the file. run.series and run.events take TOML lists
+('run.series=["pain","phase"]', quoted for the shell): they choose the series columns and the
+event kinds the results folder stores (default: all; the cycle metrics in summary.parquet
+are computed from everything either way).
 """
 
 
@@ -251,6 +255,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if scenario.sweep is not None:
             print(f"  {scenario.sweep.design.value} design; sample matrix: "
                   f"{folder / 'sweep.parquet'}")
+        if not scenario.outputs.is_default:
+            stored = manifest.get("outputs", {})
+            what = []
+            if stored.get("series_columns") is not None:
+                what.append(f"{len(stored['series_columns'])} series columns (run.series)")
+            if stored.get("events") is not None:
+                what.append(f"{len(stored['events'])} event kinds (run.events)")
+            print(f"  stored: {', '.join(what)}")
         if (folder / "overview.png").is_file():
             print(f"  overview plot: {folder / 'overview.png'}")
         print(f"  load with: sim.store.load_results({str(folder)!r})")

@@ -2,7 +2,9 @@
 
 They only read results folders (through :mod:`sim.store` and :mod:`sim.analysis.results`) and
 call the library; :func:`add_analysis_subcommands` registers them on the main parser's
-subparsers. Each command returns an exit status: 0 success, 2 bad input (one line on stderr).
+subparsers. Each command returns an exit status: 0 success, 2 bad input (one line on stderr),
+including a folder whose scenario did not store (``run.series``, ``run.events``) what the
+figure or table needs: the message names the missing columns or event kinds.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ import pandas as pd
 from .analysis.frames import sectors_of
 from .analysis.metrics import crackdowns
 from .analysis.results import load_summary
-from .analysis.summary import RUN_METRICS, aggregate, compare, metric_columns
+from .analysis.summary import (
+    RUN_METRICS,
+    SUMMARY_EVENTS,
+    aggregate,
+    compare,
+    metric_columns,
+)
+from .schema import split_column
 
 __all__ = [
     "DEFAULT_COMPARE_METRICS",
@@ -48,6 +57,16 @@ DEFAULT_COMPARE_METRICS: tuple[str, ...] = (
 
 HARD_MULTIPLE_PARAM = "leadership.hard_alarm_multiple"
 """Runs-table column of the hard alarm multiple (drawn on the dashboard)."""
+
+DASHBOARD_COLUMNS: tuple[str, ...] = ("valuation_index", "pain", "perceived_pain")
+"""Aggregate series the dashboard draws."""
+
+DASHBOARD_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "signal", "perceived_alarm",
+                                         "threshold", "aggressiveness", "harm")
+"""Per-sector series the dashboard draws, for every sector."""
+
+EPISODE_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "harm", "floor", "fines")
+"""Per-sector series the crackdown episodes (``summarize --episodes``) read."""
 
 
 class CommandError(ValueError):
@@ -181,7 +200,8 @@ def _figure(**kwargs):
 def plot_command(args: argparse.Namespace) -> int:
     """``regcycle plot RESULTS_DIR [--run ID] [--kind K] [--out FILE]``: write one figure."""
     from .plots import plot_dashboard, plot_fan, plot_phase_portrait, plot_timeline
-    from .store import load_results
+    from .schema import series_columns
+    from .store import folder_sectors, load_results, require_stored
 
     res = load_results(args.results, params=[HARD_MULTIPLE_PARAM]
                        if HARD_MULTIPLE_PARAM in _runs_columns(args.results) else False)
@@ -192,13 +212,23 @@ def plot_command(args: argparse.Namespace) -> int:
     if run_id not in ids:
         raise CommandError(f"no run {run_id} in {args.results}; runs are {ids[0]}..{ids[-1]}")
     one = res.run(run_id)
-    sectors = sectors_of(one)
-    sector = args.sector or sectors[0]
+    sectors = folder_sectors(res.manifest, one.columns)
+    stored = _stored_sectors(one)
+    sector = args.sector or (stored[0] if stored else sectors[0])
     if sector not in sectors:
         raise CommandError(f"unknown sector {sector!r}; sectors are {', '.join(sectors)}")
     seed = int(res.runs.loc[res.runs["run_id"] == run_id, "seed"].iloc[0])
     title = f"{res.scenario}: run {run_id} (seed {seed})"
     kind = args.kind
+    what = f"the {kind} figure"
+    if kind == "dashboard":
+        require_stored(args.results, what, columns=DASHBOARD_COLUMNS,
+                       quantities=DASHBOARD_QUANTITIES)
+    elif kind == "portrait":
+        require_stored(args.results, what, columns=[f"{q}.{sector}" for q in
+                                                    ("enforcement", "harm", "phase")])
+    elif kind == "timeline":
+        require_stored(args.results, what, quantities=["phase"])
     if kind == "dashboard":
         fig = _figure(figsize=(11, 10.5))
         axes = fig.subplots(4, 1, sharex=True, height_ratios=(1.4, 1, 1, 1))
@@ -218,6 +248,8 @@ def plot_command(args: argparse.Namespace) -> int:
     else:
         column = args.column or f"enforcement.{sector}"
         if column not in res.series.columns:
+            if column in series_columns(sectors):  # a schema column the folder left out
+                require_stored(args.results, what, columns=[column])
             raise CommandError(f"no series column {column!r}")
         fig = _figure(figsize=(10, 4.5))
         ax = plot_fan(res.series, column, fig.subplots())
@@ -228,6 +260,17 @@ def plot_command(args: argparse.Namespace) -> int:
     fig.savefig(out, dpi=args.dpi)
     print(out)
     return EXIT_OK
+
+
+def _stored_sectors(series: pd.DataFrame) -> list[str]:
+    """Sectors with columns in a series frame: by their phase columns, else by any column."""
+    found = sectors_of(series)
+    if not found:
+        for name in series.columns:
+            sector = split_column(str(name))[1]
+            if sector is not None and sector not in found:
+                found.append(sector)
+    return found
 
 
 def _runs_columns(path: Path) -> list[str]:
@@ -252,8 +295,10 @@ def _wide(values: pd.Series) -> bool:
 def summarize_command(args: argparse.Namespace) -> int:
     """``regcycle summarize RESULTS_DIR``: print cycle metrics (CSV with ``--csv``)."""
     if args.episodes:
-        from .store import load_results
+        from .store import load_results, require_stored
 
+        require_stored(args.results, "listing the crackdown episodes", columns=["month"],
+                       quantities=EPISODE_QUANTITIES, events=SUMMARY_EVENTS)
         res = load_results(args.results, params=False)
         parts = []
         for run_id, block in res.series.groupby("run_id", sort=True):

@@ -9,8 +9,9 @@ The pieces, each small and replaceable:
   at every point (common random numbers);
 * :func:`run_one` runs one spec to completion and returns a :class:`RunResult`;
 * :func:`execute` is what workers call for a results folder: it runs a spec, computes its
-  cycle metrics and writes its files into the folder if it can reach it, else returns them
-  encoded (a :class:`RunRecord`);
+  cycle metrics from the full tables, keeps the series columns and event kinds the scenario
+  stores (``run.series``, ``run.events``) and writes its files into the folder if it can reach
+  it, else returns them encoded (a :class:`RunRecord`);
 * backends (:class:`SerialBackend`, :class:`ProcessPoolBackend`, :class:`DaskBackend`) expose
   ``map(fn, specs) -> Iterator`` and are context managers that stop their workers on exit;
   they keep a bounded number of runs in flight, so the coordinator's memory stays flat;
@@ -33,13 +34,14 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .params import Params
 from .scenario import Scenario
+from .schema import OutputSelection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,6 +83,8 @@ class RunSpec:
         point: the parameter point (0 without a sweep).
         replicate: the replication index; runs with the same replicate share their seed.
         swept: the point's swept values as ``((key, value), ...)`` (empty without a sweep).
+        outputs: what a results folder stores of the run (the scenario's ``run.series`` and
+            ``run.events``); :func:`run_one` always returns everything.
     """
 
     run_id: int
@@ -90,6 +94,7 @@ class RunSpec:
     point: int = 0
     replicate: int = 0
     swept: tuple[tuple[str, Any], ...] = ()
+    outputs: OutputSelection = field(default_factory=OutputSelection)
 
 
 @dataclass(slots=True)
@@ -172,7 +177,7 @@ def expand(scenario: Scenario) -> list[RunSpec]:
     """
     if scenario.sweep is None:
         return [RunSpec(run_id=i, seed=seed, params=scenario.params, scenario=scenario.name,
-                        point=0, replicate=i)
+                        point=0, replicate=i, outputs=scenario.outputs)
                 for i, seed in enumerate(scenario.seeds)]
     from .sweep import point_params, point_values, sample_matrix
 
@@ -184,7 +189,7 @@ def expand(scenario: Scenario) -> list[RunSpec]:
         for r, seed in enumerate(scenario.seeds):
             specs.append(RunSpec(run_id=point * n_rep + r, seed=seed, params=params,
                                  scenario=scenario.name, point=point, replicate=r,
-                                 swept=values))
+                                 swept=values, outputs=scenario.outputs))
     return specs
 
 
@@ -255,16 +260,22 @@ def _summary(spec: RunSpec, result: RunResult) -> pd.DataFrame | None:
 
 
 def record_of(spec: RunSpec, result: RunResult) -> RunRecord:
-    """Encode a run's result as a record carrying its files (see :func:`execute`)."""
-    from .store import encode_part, run_meta
+    """Encode a run's result as a record carrying its files (see :func:`execute`).
+
+    The cycle metrics are computed from the full series and event log first; only then are the
+    tables trimmed to what the spec's :class:`~sim.schema.OutputSelection` stores, so the
+    summary row is the same whatever the selection.
+    """
+    from .store import encode_part, run_meta, select_outputs
 
     record = RunRecord(result.run_id, result.seed, result.started, result.finished,
                        result.seconds, result.error)
     if result.ok:
         meta = run_meta(spec, result.started, result.finished, result.seconds)
-        record.files = encode_part(meta, {"series": result.series, "events": result.events,
-                                          "panel": result.panel,
-                                          "summary": _summary(spec, result)})
+        summary = _summary(spec, result)
+        series, events = select_outputs(spec.outputs, result.series, result.events)
+        record.files = encode_part(meta, {"series": series, "events": events,
+                                          "panel": result.panel, "summary": summary})
     return record
 
 

@@ -3,10 +3,13 @@
 One folder per invocation of ``regcycle run``, ``results/<scenario>/<id>/``::
 
     manifest.json     provenance and status (scenario text and hash, resolved parameters, seeds,
-                      versions, git revision, platform, times, status of every run)
+                      what is stored, versions, git revision, platform, times, status of every
+                      run)
     runs.parquet      one row per run: run_id, seed, scenario, status, every resolved parameter
     series.parquet    one row per run and month: run_id, seed, then sim.schema.series_columns
-    events.parquet    the event logs: run_id, seed, then sim.schema.EVENT_COLUMNS
+                      (only those the scenario's run.series selects, month and date always)
+    events.parquet    the event logs: run_id, seed, then sim.schema.EVENT_COLUMNS (only the
+                      rows of the kinds run.events selects)
     panel.parquet     the firm panels (only when run.firm_panel_every > 0)
     summary.parquet   cycle metrics per run (sim.analysis.summary.summarize_run)
     sweep.parquet     a sweep's sample matrix: one row per point, one column per swept parameter
@@ -22,6 +25,17 @@ streamed, in run order and a bounded number of rows at a time, into the tables a
 written to a temporary name, then renamed), the manifest is marked ``complete`` and the parts
 are removed. Resuming a folder skips runs whose part exists and checks that it was made with
 the same parameters and seed.
+
+What is stored: by default every series column and every event. A scenario's ``run.series``
+and ``run.events`` (a :class:`sim.schema.OutputSelection`, recorded in the manifest under
+``outputs``) keep only some series columns and event kinds, to make a large sweep's folder small.
+The worker computes the run's cycle metrics (its ``summary.parquet`` row) from the full tables
+first and trims them afterwards (:func:`select_outputs`), so the summary does not depend on the
+selection. Readers cope with the missing columns: :func:`load_results` returns what is there;
+analyses that need more (remaking ``summary.parquet`` from the tables, ``regcycle plot``) fail
+with a message naming the missing columns and the key (:func:`require_stored`);
+``overview.png`` is skipped with a logged note. Resuming a folder with another selection is
+refused.
 
 Tables are Parquet with zstd compression; float columns use the byte-stream-split encoding
 (lossless: the floats read back are bit for bit those the model produced).
@@ -51,7 +65,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES, Column
+from .schema import (
+    EVENT_COLUMNS,
+    PANEL_COLUMNS,
+    SECTOR_QUANTITIES,
+    SERIES_AGGREGATES,
+    Column,
+    OutputSelection,
+    compact_columns,
+    sector_column,
+    series_columns,
+    split_column,
+)
 
 if TYPE_CHECKING:
     from .runner import RunRecord, RunResult, RunSpec
@@ -71,13 +96,17 @@ __all__ = [
     "ResultsFolder",
     "StoreError",
     "encode_part",
+    "folder_sectors",
     "latest_results",
     "load_results",
     "load_series",
     "normalize",
+    "require_stored",
     "run_meta",
     "runs_table",
+    "select_outputs",
     "spec_hash",
+    "stored_outputs",
     "write_part",
 ]
 
@@ -207,8 +236,15 @@ def _canonical(obj: Any) -> str:
 
 
 def spec_hash(spec: RunSpec) -> str:
-    """A hash of what determines a run's output: its id, seed and every parameter."""
-    payload = {"run_id": spec.run_id, "seed": spec.seed, "params": spec.params.to_flat_dict()}
+    """A hash of what determines a run's stored output: id, seed, every parameter, selection.
+
+    The selection (``run.series``, ``run.events``) enters only when it is not the default, so
+    folders made before it existed keep their hashes.
+    """
+    payload: dict[str, Any] = {"run_id": spec.run_id, "seed": spec.seed,
+                               "params": spec.params.to_flat_dict()}
+    if not spec.outputs.is_default:
+        payload["outputs"] = spec.outputs.to_dict()
     return hashlib.sha256(_canonical(payload).encode()).hexdigest()
 
 
@@ -305,12 +341,36 @@ def normalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return _normalize(frame, table)
 
 
-def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str) -> None:
+def select_outputs(outputs: OutputSelection, series: pd.DataFrame | None,
+                   events: pd.DataFrame | None) -> tuple[pd.DataFrame | None,
+                                                         pd.DataFrame | None]:
+    """Keep the series columns and event kinds a selection stores (the default keeps all).
+
+    Args:
+        outputs: the selection (``run.series``, ``run.events``).
+        series: a run's series (``run_id``, ``seed``, schema columns), or None.
+        events: its event log, or None.
+
+    Returns:
+        The series with only the selected columns (in their order; ``run_id``, ``seed``,
+        ``month`` and ``date`` always) and the events of the selected kinds only.
+    """
+    if series is not None and outputs.series is not None:
+        series = series[outputs.series_columns(series.columns)]
+    if events is not None and outputs.events is not None:
+        keep = events["kind"].astype(str).isin(outputs.events).to_numpy()
+        events = events.loc[keep].reset_index(drop=True)
+    return series, events
+
+
+def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str,
+                  columns: Sequence[str] | None = None) -> None:
     """Stream one table of every part, in the order given, into one Parquet file (atomically).
 
     At most :data:`ROW_GROUP_ROWS` rows (plus one part) of at most :data:`ROW_GROUP_PARTS`
     parts are held in memory at a time, however many parts there are. A part without the file
-    is skipped; with no rows at all, an empty table with the schema's columns is written.
+    is skipped; with no rows at all, an empty table is written with the columns of an empty
+    part, else ``columns`` (the columns stored), else the schema's.
     """
     tmp = _tmp_name(out)
     writer: pq.ParquetWriter | None = None
@@ -345,7 +405,8 @@ def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str) -> No
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         else:
-            columns = first_empty.column_names if first_empty is not None else None
+            if first_empty is not None:
+                columns = first_empty.column_names
             _write_parquet(_normalize(_empty(table, columns), table), tmp)
         os.replace(tmp, out)
     finally:
@@ -500,6 +561,112 @@ class PartSink:
 
 
 # --------------------------------------------------------------------------------------------
+# What a folder stores (run.series, run.events)
+# --------------------------------------------------------------------------------------------
+
+
+def _outputs_entry(outputs: OutputSelection, sectors: Sequence[str]) -> dict[str, Any]:
+    """The manifest's ``outputs``: the selection, and with one the series columns it keeps."""
+    entry = outputs.to_dict()
+    if outputs.series is not None:
+        entry["series_columns"] = outputs.series_columns(series_columns(sectors))
+    return entry
+
+
+def stored_outputs(manifest: dict[str, Any]) -> OutputSelection:
+    """The selection a folder was made with (its manifest's ``outputs``; absent: everything)."""
+    return OutputSelection.from_dict(manifest.get("outputs"))
+
+
+def _show_selection(outputs: OutputSelection) -> str:
+    def one(names: tuple[str, ...] | None) -> str:
+        return "(everything)" if names is None else json.dumps(list(names))
+
+    return f"run.series = {one(outputs.series)}, run.events = {one(outputs.events)}"
+
+
+def _check_same_outputs(path: Path, manifest: dict[str, Any], outputs: OutputSelection) -> None:
+    """Refuse to resume a folder with another selection (its runs would differ in columns)."""
+    old = stored_outputs(manifest)
+    if old != outputs:
+        raise StoreError(f"{path}: was made with {_show_selection(old)}; this command asks for "
+                         f"{_show_selection(outputs)}. --resume needs the same selection (the "
+                         "runs already stored would otherwise have other columns): use the "
+                         "scenario and --set values the folder was made with, or start a new "
+                         "folder")
+
+
+def folder_sectors(manifest: dict[str, Any], columns: Iterable[str] = ()) -> list[str]:
+    """The sectors of a folder's runs, in order.
+
+    From the manifest's parameters (``sectors.<name>.<field>``); for a folder without them
+    (made by hand), the sectors of the series ``columns`` (``<quantity>.<sector>``); else the
+    default sectors.
+    """
+    out: list[str] = []
+    for key in manifest.get("params", {}):
+        parts = key.split(".")
+        if parts[0] == "sectors" and len(parts) == 3 and parts[1] not in out:
+            out.append(parts[1])
+    if not out:
+        for name in columns:
+            sector = split_column(str(name))[1]
+            if sector is not None and sector not in out:
+                out.append(sector)
+    if not out:
+        from .params import Params
+
+        out = list(Params().sector_names)
+    return out
+
+
+def require_stored(path: str | Path, what: str, *, columns: Iterable[str] = (),
+                   quantities: Iterable[str] = (), events: Iterable[str] = ()) -> None:
+    """Check that a results folder stored what an analysis needs.
+
+    A folder without its tables yet passes (:func:`load_results` reports it).
+
+    Args:
+        path: the results folder.
+        what: the analysis, for the message (``"the cycle metrics"``).
+        columns: series columns needed by name (``"valuation_index"``, ``"harm.ai"``).
+        quantities: per-sector quantities needed for every sector (``"enforcement"``).
+        events: event kinds needed (checked against the folder's ``run.events``).
+
+    Raises:
+        StoreError: naming the missing series columns and event kinds, and the scenario keys
+            (``run.series``, ``run.events``) that left them out.
+    """
+    path = Path(path)
+    if not (path / MANIFEST).is_file() or not (path / SERIES).is_file():
+        return  # not a finished folder: load_results says so
+    manifest = json.loads((path / MANIFEST).read_text())
+    names = pq.read_schema(path / SERIES).names
+    present = set(names)
+    sectors = folder_sectors(manifest, names)
+    needed = [*columns, *(sector_column(q, s) for q in quantities for s in sectors)]
+    missing = [c for c in dict.fromkeys(needed) if c not in present]
+    kinds = stored_outputs(manifest).events
+    missing_kinds = [] if kinds is None else [k for k in dict.fromkeys(events) if k not in kinds]
+    if not missing and not missing_kinds:
+        return
+    lacks, fixes = [], []
+    if missing:
+        lacks.append("series columns " + ", ".join(compact_columns(missing, sectors)))
+        names = list(dict.fromkeys(split_column(c)[0] for c in missing))
+        fixes.append(f"add {', '.join(json.dumps(n) for n in names)} to run.series")
+    if missing_kinds:
+        lacks.append("event kinds " + ", ".join(missing_kinds))
+        fixes.append(f"add {', '.join(json.dumps(k) for k in missing_kinds)} to run.events")
+    keys = " and ".join(k for k, m in (("run.series", missing), ("run.events", missing_kinds))
+                        if m)
+    raise StoreError(f"{path}: {what} needs {' and '.join(lacks)}, which this folder does not "
+                     f"store (it was made with {_show_selection(stored_outputs(manifest))}); "
+                     f"{' and '.join(fixes)} in the scenario (or leave {keys} out to store "
+                     "everything) and run it again")
+
+
+# --------------------------------------------------------------------------------------------
 # Writing a folder
 # --------------------------------------------------------------------------------------------
 
@@ -601,6 +768,7 @@ class ResultsFolder:
                 old = json.loads(manifest_path.read_text())
             except ValueError as exc:
                 raise StoreError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+            _check_same_outputs(self.path, old, scenario.outputs)
             if old.get("fingerprint") != fingerprint:
                 raise StoreError(
                     f"{self.path}: was made for other runs (scenario "
@@ -633,8 +801,9 @@ class ResultsFolder:
         for run_id, meta in done.items():
             spec = self._specs.get(run_id)
             if spec is None or meta.get("spec_hash") != spec_hash(spec):
-                raise StoreError(f"{self._part(run_id)}: made with other parameters or seed "
-                                 "than this command asks for")
+                raise StoreError(f"{self._part(run_id)}: made with other parameters, seed or "
+                                 "stored outputs (run.series, run.events) than this command "
+                                 "asks for")
         self.manifest["status"] = "running"
         self.manifest["runs"] = self._run_rows(done)
         _atomic_write_json(manifest_path, self.manifest)
@@ -663,6 +832,7 @@ class ResultsFolder:
             },
             "params": params.to_flat_dict(),
             "seeds": seeds,
+            "outputs": _outputs_entry(scenario.outputs, params.sector_names),
             "fingerprint": fingerprint,
             "versions": _versions(),
             "git": _git(),
@@ -763,7 +933,12 @@ class ResultsFolder:
         status = {s.run_id: ("done" if s.run_id in done else
                              "failed" if s.run_id in self._failed else "pending") for s in specs}
         has_panel = bool(specs and specs[0].params.run.firm_panel_every)
-        _gather_parts(parts, "series.parquet", self.path / SERIES, "series")
+        stored = None
+        if specs:  # the columns of an empty series table (no run done)
+            outputs = specs[0].outputs
+            stored = [*ID_COLUMNS,
+                      *outputs.series_columns(series_columns(specs[0].params.sector_names))]
+        _gather_parts(parts, "series.parquet", self.path / SERIES, "series", stored)
         _gather_parts(parts, "events.parquet", self.path / EVENTS, "events")
         if has_panel:
             _gather_parts(parts, "panel.parquet", self.path / PANEL, "panel")
@@ -802,6 +977,20 @@ class ResultsFolder:
 
             from .plots import plot_overview
 
+            columns = pq.read_schema(path).names
+            sectors = [sector for quantity, sector in map(split_column, columns)
+                       if quantity == "phase" and sector is not None
+                       and sector_column("enforcement", sector) in columns]
+            if not sectors:
+                lacking = [q for q in ("enforcement", "phase")
+                           if not any(split_column(c)[0] == q and split_column(c)[1]
+                                      for c in columns)] or ["enforcement", "phase"]
+                log.warning("no %s: it draws enforcement.<sector> and phase.<sector> of the "
+                            "same sectors, and this folder stores no %s columns (add %s to "
+                            "run.series in the scenario to have it)", OVERVIEW,
+                            " or ".join(f"{q}.<sector>" for q in lacking),
+                            " and ".join(json.dumps(q) for q in lacking))
+                return None
             ids = pq.read_table(path, columns=["run_id"]).column("run_id")
             if len(ids) == 0:
                 return None
@@ -814,7 +1003,7 @@ class ResultsFolder:
             name = self.manifest.get("scenario", {}).get("name", self.path.parent.name)
             fig = Figure(figsize=(10, 4.5), layout="constrained")
             ax = fig.subplots()
-            plot_overview(one, ax=ax, title=f"{name}: run {rid} (seed {seed})")
+            plot_overview(one, ax=ax, sectors=sectors, title=f"{name}: run {rid} (seed {seed})")
             out = self.path / OVERVIEW
             tmp = _tmp_name(out)
             try:
@@ -857,6 +1046,11 @@ class Results:
     def scenario(self) -> str:
         """The scenario's name."""
         return str(self.manifest.get("scenario", {}).get("name", ""))
+
+    @property
+    def outputs(self) -> OutputSelection:
+        """What the folder stores (``run.series``, ``run.events``; default: everything)."""
+        return stored_outputs(self.manifest)
 
     @property
     def param_columns(self) -> list[str]:

@@ -198,6 +198,34 @@ def test_resume_with_a_different_command_exits_2(capsys, tmp_path):
     assert code == 2 and "was made for other runs" in err
 
 
+def test_run_stores_a_selection_set_on_the_command_line(capsys, tmp_path):
+    select = ["--set", 'run.series=["pain", "enforcement"]', "--set", "run.events=[]"]
+    code, out, _ = run_cli(capsys, "run", BASELINE, "--seeds", "2", "--months", "24",
+                           "--set", "firms.n_firms=30", "--out", str(tmp_path), "--workers", "1",
+                           *select)
+    assert code == 0
+    assert "stored: 8 series columns (run.series), 0 event kinds (run.events)" in out
+    folder = next((tmp_path / "baseline").iterdir())
+    assert list(pd.read_parquet(folder / "series.parquet").columns) == [
+        "run_id", "seed", "month", "date", "pain",
+        *(f"enforcement.{s}" for s in Params().sector_names)]
+    assert len(pd.read_parquet(folder / "events.parquet")) == 0
+    assert not (folder / "overview.png").exists()  # no phase columns: skipped with a note
+    code, out, _ = run_cli(capsys, "summarize", str(folder), "--metrics", "n_crackdowns")
+    assert code == 0 and "n_crackdowns" in out  # the summary was made from everything
+    for argv in (["summarize", str(folder), "--refresh"], ["plot", str(folder)]):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2 and "phase.*" in err and '"phase"' in err and "to run.series" in err
+    code, out, _ = run_cli(capsys, "plot", str(folder), "--kind", "fan", "--out",
+                           str(tmp_path / "fan.png"))
+    assert code == 0  # enforcement is stored
+    code, _, err = run_cli(capsys, "run", BASELINE, "--seeds", "2", "--months", "24",
+                           "--set", "firms.n_firms=30", "--resume", str(folder), "-q")
+    assert code == 2 and "--resume needs the same selection" in err
+    code, _, err = run_cli(capsys, "run", BASELINE, "--set", "run.series=pain", "-q")
+    assert code == 2 and "command line: run.series = 'pain': wrong type" in err
+
+
 def _flaky_model(fail_seed: int, exc: type[BaseException]):
     real = sim.model.RegulatoryModel
 

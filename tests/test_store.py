@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -17,6 +18,7 @@ from sim.schema import (
     PANEL_COLUMNS,
     SECTOR_QUANTITIES,
     SERIES_AGGREGATES,
+    OutputSelection,
     series_columns,
 )
 from sim.store import (
@@ -150,7 +152,7 @@ def test_resume_refuses_a_part_made_with_other_parameters(tmp_path):
     folder.begin(other, expand(other))
     folder.write_run(run_one(expand(other)[0]))
     (folder.path / MANIFEST).unlink()  # as if killed before the manifest was written
-    with pytest.raises(StoreError, match="made with other parameters or seed"):
+    with pytest.raises(StoreError, match="made with other parameters, seed"):
         ResultsFolder.open(folder.path).begin(sc, expand(sc))
 
 
@@ -250,3 +252,148 @@ def test_a_folder_killed_before_its_manifest_resumes(tmp_path):
     assert path == empty
     files = {p.name for p in empty.iterdir()} - {"summary.parquet"}  # derived by sim.analysis
     assert files == {"events.parquet", "manifest.json", "runs.parquet", "series.parquet"}
+
+
+# ---- what a folder stores: run.series, run.events ---------------------------------------------
+
+LONGER = Params().override({"run.months": 60, "firms.n_firms": 30})  # crackdowns happen
+SELECT = OutputSelection(series=("pain", "enforcement", "phase.ai"),
+                         events=("scandal", "entry"))
+
+
+def selected(outputs: OutputSelection, n: int = 3, params: Params = LONGER) -> Scenario:
+    return dataclasses.replace(scenario(n, params), outputs=outputs)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory) -> tuple[Path, Path]:
+    """The same runs stored whole and with :data:`SELECT`."""
+    root = tmp_path_factory.mktemp("pair")
+    return run_into(root / "all", selected(OutputSelection())), \
+        run_into(root / "some", selected(SELECT))
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categories as text (their categories are the values found, so they differ by subset)."""
+    return frame.astype({c: str for c in frame.columns if frame[c].dtype == "category"})
+
+
+def test_a_selection_stores_exactly_the_selected_columns_and_kinds(pair):
+    full, some = (load_results(p, params=False) for p in pair)
+    sectors = LONGER.sector_names
+    expected = ["run_id", "seed", "month", "date", "pain", "phase.ai",  # in the schema's order
+                *(f"enforcement.{s}" for s in sectors)]
+    assert list(some.series.columns) == expected
+    assert list(pd.read_parquet(pair[1] / "series.parquet").columns) == expected
+    pd.testing.assert_frame_equal(as_text(some.series), as_text(full.series[expected]),
+                                  check_exact=True)
+    assert set(full.events["kind"].astype(str)) > {"scandal", "entry"}
+    kept = full.events.loc[full.events["kind"].astype(str).isin(["scandal", "entry"])]
+    assert len(some.events) == len(kept) > 0
+    pd.testing.assert_frame_equal(as_text(some.events), as_text(kept.reset_index(drop=True)),
+                                  check_exact=True)
+    manifest = json.loads((pair[1] / MANIFEST).read_text())
+    assert manifest["outputs"] == {"series": ["pain", "enforcement", "phase.ai"],
+                                   "events": ["scandal", "entry"],
+                                   "series_columns": expected[2:]}
+    assert some.outputs == SELECT and full.outputs == OutputSelection()
+
+
+def test_the_summary_is_identical_with_and_without_a_selection(pair):
+    full, some = (pd.read_parquet(p / "summary.parquet") for p in pair)
+    # the selection drops what the metrics read: they were computed before trimming
+    assert (full["n_crackdowns"] > 0).all() and full["trigger_to_sanction_median"].notna().any()
+    pd.testing.assert_frame_equal(some, full, check_exact=True)
+
+
+def test_the_default_stores_everything_and_keeps_its_hashes(pair):
+    full = pair[0]
+    m = json.loads((full / MANIFEST).read_text())
+    assert m["outputs"] == {"series": None, "events": None}
+    assert list(pd.read_parquet(full / "series.parquet").columns) == \
+        ["run_id", "seed", *series_columns(LONGER.sector_names)]
+    spec = expand(selected(OutputSelection()))[1]
+    legacy = {"run_id": spec.run_id, "seed": spec.seed, "params": spec.params.to_flat_dict()}
+    text = json.dumps(legacy, sort_keys=True, separators=(",", ":"), default=str)
+    assert spec_hash(spec) == hashlib.sha256(text.encode()).hexdigest()
+    assert spec_hash(expand(selected(SELECT))[1]) != spec_hash(spec)
+
+
+def test_resume_refuses_another_selection(pair):
+    for other in (OutputSelection(), OutputSelection(series=("pain",), events=SELECT.events)):
+        with pytest.raises(StoreError, match="--resume needs the same selection") as err:
+            ResultsFolder.open(pair[1]).begin(selected(other), expand(selected(other)))
+        assert 'run.series = ["pain", "enforcement", "phase.ai"]' in str(err.value)
+    with pytest.raises(StoreError, match=r"was made with run.series = \(everything\)"):
+        ResultsFolder.open(pair[0]).begin(selected(SELECT), expand(selected(SELECT)))
+
+
+def test_resume_completes_a_folder_with_its_selection(pair, tmp_path):
+    sc = selected(SELECT)
+    specs = expand(sc)
+    folder = ResultsFolder.create(tmp_path, sc.name)
+    folder.begin(sc, specs)
+    folder.write_run(run_one(specs[1]))  # then killed
+    path = run_scenario(sc, resume=folder.path, workers=1, plot=False)
+    for name in ("series.parquet", "events.parquet", "summary.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(path / name),
+                                      pd.read_parquet(pair[1] / name), check_exact=True)
+    # a part stored with another selection is not taken for this one
+    other = ResultsFolder.create(tmp_path, "other")
+    other.begin(sc, specs)
+    other.write_run(run_one(specs[0]))
+    (other.path / MANIFEST).unlink()
+    plain = selected(OutputSelection())
+    with pytest.raises(StoreError, match="stored outputs"):
+        ResultsFolder.open(other.path).begin(plain, expand(plain))
+
+
+def test_an_empty_selection_keeps_month_date_and_the_summary(tmp_path, pair):
+    path = run_into(tmp_path, selected(OutputSelection(series=(), events=())))
+    res = load_results(path)
+    assert list(res.series.columns[:4]) == ["run_id", "seed", "month", "date"]
+    assert "pain" not in res.series.columns and len(res.series) == 3 * 60
+    assert len(res.events) == 0 and list(res.events.columns[:3]) == ["run_id", "seed", "month"]
+    pd.testing.assert_frame_equal(pd.read_parquet(path / "summary.parquet"),
+                                  pd.read_parquet(pair[0] / "summary.parquet"), check_exact=True)
+
+
+def test_a_folder_of_failed_runs_has_the_selected_columns(tmp_path):
+    def broken(spec):
+        return RunResult(spec.run_id, spec.seed, None, None, None, "", "", 0.0, error="boom")
+
+    path = run_scenario(selected(SELECT, 1, SMALL), out=tmp_path, workers=1, plot=False,
+                        fn=broken)
+    columns = list(pd.read_parquet(path / "series.parquet").columns)
+    assert columns == ["run_id", "seed", "month", "date", "pain", "phase.ai",
+                       *(f"enforcement.{s}" for s in SMALL.sector_names)]
+    plain = run_scenario(scenario(1), out=tmp_path, workers=1, plot=False, fn=broken)
+    assert list(pd.read_parquet(plain / "series.parquet").columns) == \
+        ["run_id", "seed", *series_columns(SMALL.sector_names)]
+
+
+def test_overview_draws_the_stored_sectors_or_is_skipped_with_a_note(pair, tmp_path, caplog):
+    assert ResultsFolder.open(pair[1]).write_overview().name == "overview.png"  # phase.ai
+    path = run_into(tmp_path, selected(OutputSelection(series=("pain",)), 1, SMALL))
+    with caplog.at_level("WARNING", logger="sim.store"):
+        assert ResultsFolder.open(path).write_overview() is None
+    assert not (path / "overview.png").exists()
+    assert "no overview.png" in caplog.text and "run.series" in caplog.text
+
+
+def test_remaking_the_summary_names_what_the_selection_left_out(pair, tmp_path):
+    from sim.analysis.results import load_summary, write_summary
+
+    with pytest.raises(StoreError) as err:
+        write_summary(pair[1], strict=True)
+    text = str(err.value)
+    for word in ("summary.parquet", "harm.*", "phase.platform", "valuation_index",
+                 "phase_change", "sanction", 'add "perceived_pain"', "to run.series",
+                 "to run.events"):
+        assert word in text, word
+    assert "enforcement.platform" not in text  # stored
+    with pytest.raises(StoreError, match=r"run\.series"):
+        load_summary(pair[1], refresh=True)
+    assert load_summary(pair[1], params=False).equals(  # the stored table is current
+        pd.read_parquet(pair[1] / "summary.parquet"))
+    assert write_summary(pair[0], strict=True) is not None  # everything stored: remade

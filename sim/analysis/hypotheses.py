@@ -75,12 +75,18 @@ def hypothesis_summary(folders: Mapping[str, str | Path]) -> pd.DataFrame:
         The folders' ``summary.parquet`` tables (:func:`sim.analysis.results.load_summary`)
         concatenated in the order given, each run's extra metrics joined on ``run_id``, and the
         ``scenario`` column set to the dictionary's keys.
+
+    Raises:
+        sim.store.StoreError: if a folder did not store ``tech_revenue``, ``phase.<sector>``
+            or ``harm.<sector>`` (its scenario's ``run.series`` left them out).
     """
-    from ..store import load_results
+    from ..store import load_results, require_stored
     from .results import load_summary
 
     parts = []
     for name, folder in folders.items():
+        require_stored(folder, "the extra metrics (harm_intensity, mean_revenue)",
+                       columns=["tech_revenue"], quantities=["phase", "harm"])
         table = load_summary(folder, params=False)
         extra = extra_metrics(load_results(folder, params=False).series)
         table = table.merge(extra, on="run_id", how="left", validate="1:1")

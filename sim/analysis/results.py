@@ -2,7 +2,12 @@
 
 ``summary.parquet`` in a results folder holds one row per run: ``run_id``, ``seed``,
 ``scenario``, then every metric of :func:`sim.analysis.summary.summarize_run`. It is derived
-data: :func:`load_summary` recomputes it when it is missing or older than the series.
+data: :func:`load_summary` recomputes it when it is missing or older than the series. The
+workers compute it from the full tables before trimming them to what the scenario stores
+(``run.series``, ``run.events``); remaking it from a folder that did not store the columns and
+event kinds the metrics read (:data:`~sim.analysis.summary.SUMMARY_COLUMNS`,
+:data:`~sim.analysis.summary.SUMMARY_QUANTITIES`, :data:`~sim.analysis.summary.SUMMARY_EVENTS`)
+fails with a :class:`sim.store.StoreError` naming them.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .summary import summarize_runs
+from .summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES, summarize_runs
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +34,17 @@ def summarize_folder(path: str | Path) -> pd.DataFrame:
 
     Returns:
         One row per run: ``run_id``, ``seed``, ``scenario``, then the metrics.
-    """
-    from ..store import load_results
 
+    Raises:
+        sim.store.StoreError: if the folder is not finished, or did not store the series
+            columns and event kinds the metrics read (its scenario's ``run.series`` or
+            ``run.events`` left them out).
+    """
+    from ..store import load_results, require_stored
+
+    require_stored(path, "remaking the cycle metrics (summary.parquet) from the tables",
+                   columns=SUMMARY_COLUMNS, quantities=SUMMARY_QUANTITIES,
+                   events=SUMMARY_EVENTS)
     res = load_results(path, params=False)
     table = summarize_runs(res.series, res.events)
     if "scenario" not in table.columns:
@@ -52,20 +65,23 @@ def write_summary(path: str | Path, *, strict: bool = False) -> Path | None:
     """
     path = Path(path)
     try:
-        table = summarize_folder(path)
-        out = path / SUMMARY
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-        try:
-            table.to_parquet(tmp, index=False)
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return out
+        return _write_table(path, summarize_folder(path))
     except Exception as exc:
         if strict:
             raise
         log.warning("could not write %s in %s: %s", SUMMARY, path, exc)
         return None
+
+
+def _write_table(path: Path, table: pd.DataFrame) -> Path:
+    out = path / SUMMARY
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
 
 
 def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
@@ -80,6 +96,10 @@ def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
 
     Returns:
         One row per run.
+
+    Raises:
+        sim.store.StoreError: when the table must be remade and the folder cannot give it
+            (unfinished, or its ``run.series``/``run.events`` left out what the metrics read).
     """
     from ..store import RUNS, SERIES
 
@@ -88,8 +108,11 @@ def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
     stale = not file.is_file() or (
         (path / SERIES).is_file() and file.stat().st_mtime < (path / SERIES).stat().st_mtime)
     if refresh or stale:
-        written = write_summary(path, strict=False)
-        table = pd.read_parquet(written) if written is not None else summarize_folder(path)
+        table = summarize_folder(path)  # a folder that cannot give the metrics says why
+        try:
+            table = pd.read_parquet(_write_table(path, table))  # as stored, as when current
+        except Exception as exc:  # a read-only folder: the table in memory will do
+            log.warning("could not write %s in %s: %s", SUMMARY, path, exc)
     else:
         table = pd.read_parquet(file)
     if params and (path / RUNS).is_file():

@@ -120,6 +120,16 @@ SECTOR_RUN_METRICS: dict[str, str] = {
 }
 """Per-sector run metrics, named ``<metric>.<sector>``."""
 
+SUMMARY_COLUMNS: tuple[str, ...] = ("month", "perceived_pain", "valuation_index", "fines_total")
+"""Aggregate series columns the run metrics read (a folder must store them to remake them)."""
+
+SUMMARY_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "harm", "floor", "fines",
+                                       "valuation")
+"""Per-sector quantities the run metrics read, for every sector."""
+
+SUMMARY_EVENTS: tuple[str, ...] = (EventKind.SANCTION.value, EventKind.PHASE_CHANGE.value)
+"""Event kinds the run metrics read."""
+
 ID_COLUMNS: tuple[str, ...] = ("run_id", "seed", "scenario", "replicate")
 """Identifier columns carried into summary tables but never aggregated."""
 
