@@ -10,7 +10,12 @@ and a full experiment on a desk:
   events —, tiny sweeps: well under a minute a notebook);
 * ``REGCYCLE_NOTEBOOK_RESULTS``: the results root (default ``<repo>/results/notebooks``, which
   git ignores; a temporary folder when the package is not run from a checkout);
-* ``REGCYCLE_NOTEBOOK_WORKERS``: worker processes (default: the size's).
+* ``REGCYCLE_NOTEBOOK_WORKERS``: worker processes (default: the size's);
+* ``REGCYCLE_NOTEBOOK_REUSE``: ``1`` to take, instead of a new folder, the newest folder of the
+  results root made for exactly the same runs (same scenario, parameters, seeds and months:
+  the store's fingerprint), resuming it if it is unfinished. Re-executing a notebook after
+  editing its prose or plots then takes seconds. Off by default: nothing checks that the model
+  code is the same as when the folder was made.
 
 Example:
     >>> size = notebook_size({"REGCYCLE_NOTEBOOK_SIZE": "quick"})
@@ -42,6 +47,9 @@ RESULTS_VARIABLE = "REGCYCLE_NOTEBOOK_RESULTS"
 
 WORKERS_VARIABLE = "REGCYCLE_NOTEBOOK_WORKERS"
 """Environment variable overriding the number of worker processes."""
+
+REUSE_VARIABLE = "REGCYCLE_NOTEBOOK_REUSE"
+"""Environment variable: ``1`` reuses (or resumes) an earlier folder made for the same runs."""
 
 HYPOTHESES: tuple[str, ...] = (
     "rules_based",
@@ -205,9 +213,64 @@ def results_root(environ: Mapping[str, str] | None = None) -> Path:
     return root
 
 
+def reuse_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment asks to reuse earlier folders (``REGCYCLE_NOTEBOOK_REUSE``).
+
+    Args:
+        environ: the environment (default ``os.environ``).
+
+    Returns:
+        True for ``1``, ``true``, ``yes`` or ``on`` (any case).
+    """
+    env = os.environ if environ is None else environ
+    return env.get(REUSE_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def matching_folder(root: str | Path, scenario_name: str, fingerprint: str) -> Path | None:
+    """The newest results folder of a scenario made for exactly the given runs.
+
+    Args:
+        root: the results root (folders are ``<root>/<scenario>/<id>``).
+        scenario_name: the scenario's name.
+        fingerprint: the store's fingerprint of the runs (every run's parameters and seed).
+
+    Returns:
+        The newest complete folder with that fingerprint, else the newest unfinished one (to
+        resume), else None.
+    """
+    import json
+
+    complete, unfinished = [], []
+    for manifest in sorted(Path(root, scenario_name).glob("*/manifest.json"), reverse=True):
+        try:
+            meta = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            continue
+        if meta.get("fingerprint") != fingerprint:
+            continue
+        (complete if meta.get("status") == "complete" else unfinished).append(manifest.parent)
+    found = complete or unfinished
+    return found[0] if found else None
+
+
+def _check_complete(folder: Path) -> None:
+    import json
+
+    meta = json.loads((folder / "manifest.json").read_text())
+    if meta.get("status") == "complete":
+        return
+    failed = [r for r in meta.get("runs", []) if r.get("status") != "done"]
+    first = next((r.get("error") for r in failed if r.get("error")), None)
+    last_line = (first or "no error recorded").strip().splitlines()[-1]
+    raise RuntimeError(f"{folder}: {len(failed)} of {len(meta.get('runs', []))} runs did not "
+                       f"finish (first error: {last_line}); fix the cause and re-run with "
+                       f"{REUSE_VARIABLE}=1 to resume the folder")
+
+
 def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | None = None,
-        root: str | Path | None = None, seeds: int | None = None) -> Path:
-    """Run a scenario file at a notebook size into a new results folder.
+        root: str | Path | None = None, seeds: int | None = None,
+        reuse: bool | None = None) -> Path:
+    """Run a scenario file at a notebook size into a results folder.
 
     Args:
         name: a scenario name of ``scenarios/`` or a path.
@@ -217,12 +280,20 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
         root: the results root (default :func:`results_root`).
         seeds: replications (default: the size's; for a sweep ``sweep_seeds``, else the
             scenario's own).
+        reuse: take the newest folder made for exactly these runs (:func:`matching_folder`),
+            resuming it if unfinished, instead of a new one (default:
+            :func:`reuse_requested`).
 
     Returns:
         The results folder (``<root>/<scenario>/<id>``).
+
+    Raises:
+        RuntimeError: if some runs failed (the folder keeps the others, and the errors in its
+            manifest).
     """
-    from .runner import run_scenario
+    from .runner import expand, run_scenario
     from .scenario import load_scenario
+    from .store import _fingerprint
 
     path = scenario_file(name)
     probe = load_scenario(path, overrides)
@@ -233,12 +304,18 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
     # None keeps the file's replications
     scenario = load_scenario(path, asked, replications=reps)
     workers = max(1, min(size.workers, scenario.n_runs))
-    return run_scenario(scenario, out=root or results_root(), workers=workers, plot=False)
+    out = Path(root) if root is not None else results_root()
+    earlier = None
+    if reuse_requested() if reuse is None else reuse:
+        earlier = matching_folder(out, scenario.name, _fingerprint(expand(scenario)))
+    folder = run_scenario(scenario, out=out, resume=earlier, workers=workers, plot=False)
+    _check_complete(folder)
+    return folder
 
 
 def run_all(names: Sequence[str | Path], size: NotebookSize, *,
             overrides: Mapping[str, Any] | None = None,
-            root: str | Path | None = None) -> dict[str, Path]:
+            root: str | Path | None = None, reuse: bool | None = None) -> dict[str, Path]:
     """Run several scenarios at the same size (the same seeds: common random numbers).
 
     Args:
@@ -246,11 +323,13 @@ def run_all(names: Sequence[str | Path], size: NotebookSize, *,
         size: the notebook size.
         overrides: dotted-key overrides applied to every scenario.
         root: the results root (default :func:`results_root`).
+        reuse: reuse folders made for the same runs (see :func:`run`).
 
     Returns:
         ``{scenario name: results folder}`` in the order given.
     """
-    return {Path(n).stem: run(n, size, overrides=overrides, root=root) for n in names}
+    return {Path(n).stem: run(n, size, overrides=overrides, root=root, reuse=reuse)
+            for n in names}
 
 
 def _show_change(key: str, value: Any, base: Any) -> str:
@@ -326,15 +405,18 @@ def ensemble_runs(results: Results) -> list[Run]:
 __all__ = [
     "HYPOTHESES",
     "RESULTS_VARIABLE",
+    "REUSE_VARIABLE",
     "SIZES",
     "SIZE_VARIABLE",
     "WORKERS_VARIABLE",
     "NotebookSize",
     "describe_scenarios",
     "ensemble_runs",
+    "matching_folder",
     "notebook_size",
     "repo_root",
     "results_root",
+    "reuse_requested",
     "run",
     "run_all",
     "run_tables",

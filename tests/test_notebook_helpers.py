@@ -1,5 +1,7 @@
 """sim.notebooks: the size switch, scenario lookup and running scenarios at a notebook size."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -57,3 +59,30 @@ def test_run_at_a_size(tmp_path):
     pd.testing.assert_frame_equal(series, base.run(1))
     runs = nb.ensemble_runs(base)
     assert len(runs) == 2 and len(runs[0].series) == 14
+
+
+TINY = nb.NotebookSize("tiny", seeds=2, months=12, workers=1, n_boot=10,
+                       morris_trajectories=1, sobol_samples=2, sweep_seeds=1, sweep_months=12)
+
+
+def test_reuse_takes_the_folder_of_the_same_runs(tmp_path):
+    small = {"firms.n_firms": 20}
+    first = nb.run("baseline", TINY, overrides=small, root=tmp_path)
+    assert nb.run("baseline", TINY, overrides=small, root=tmp_path, reuse=True) == first
+    assert nb.run("baseline", TINY, overrides=small, root=tmp_path, reuse=False) != first
+    other = nb.run("baseline", TINY, overrides={**small, "run.months": 13}, root=tmp_path,
+                   reuse=True)  # other runs: a folder of its own
+    assert other != first and load_results(other).series.month.max() == 12
+    assert nb.reuse_requested({nb.REUSE_VARIABLE: " Yes "})
+    assert not nb.reuse_requested({})
+
+
+def test_failed_runs_raise(tmp_path):
+    folder = nb.run("baseline", TINY, overrides={"firms.n_firms": 20}, root=tmp_path)
+    manifest = folder / "manifest.json"
+    meta = json.loads(manifest.read_text())
+    meta["status"] = "incomplete"
+    meta["runs"][1].update(status="failed", error="Traceback ...\nValueError: boom\n")
+    manifest.write_text(json.dumps(meta))
+    with pytest.raises(RuntimeError, match=r"1 of 2 runs did not finish .*ValueError: boom"):
+        nb._check_complete(folder)

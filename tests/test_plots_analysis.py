@@ -11,7 +11,7 @@ import pytest
 
 from sim.analysis.hypotheses import paired_compare
 from sim.plots.effects import CLEAR_COLOUR, UNCLEAR_COLOUR, plot_effects
-from sim.plots.sensitivity import plot_morris, plot_sobol
+from sim.plots.sensitivity import _label_offsets, plot_morris, plot_sobol
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +64,11 @@ def test_plot_morris_and_sobol():
     assert "morris:m" in _gids(ax)
     names = [t.get_text() for t in ax.texts]
     assert names == ["theta_alarm", "zeal"]
+    crowded = morris.assign(mu_star=[1.0, 0.99, 0.98], sigma=[0.5, 0.5, 0.5])
+    (ax,) = plot_morris(crowded, annotate=3)
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     sobol = pd.DataFrame({"metric": ["m"] * 3 + ["n"] * 3, "parameter": params * 2,
                           "S1": [0.6, 0.2, 0.0, np.nan, np.nan, np.nan],
                           "S1_conf": [0.05] * 3 + [np.nan] * 3,
@@ -74,3 +79,16 @@ def test_plot_morris_and_sobol():
     # largest total index on top (tick labels run bottom to top)
     assert [t.get_text() for t in ax_m.get_yticklabels()] == ["cost", "zeal", "theta_alarm"]
     assert "no indices" in ax_n.texts[0].get_text()
+
+
+def test_label_offsets_avoid_labels_marks_and_edges():
+    size = (200.0, 100.0)
+    # two points at the same place: the second label goes just below the first
+    assert _label_offsets(np.array([[0.5, 0.5], [0.5, 0.5]]), ["aaaa", "bbbb"], size) == [
+        (4.0, 2.0), (4.0, -0.0 - 1.2 * 7 - 2)]
+    # a point at the right edge is labelled on its left
+    (dx, _), = _label_offsets(np.array([[0.99, 0.5]]), ["long_name"], size)
+    assert dx < 0
+    # an error bar across the place just above the point pushes the label elsewhere
+    bar = [(0.4, 0.52, 0.9, 0.54)]
+    assert _label_offsets(np.array([[0.5, 0.5]]), ["x"], size, obstacles=bar)[0] != (4.0, 2.0)

@@ -9,7 +9,10 @@ hand them to SALib's analysers, which need exactly one outcome per point, in sam
 * :func:`morris_indices` and :func:`sobol_indices` return SALib's indices as tidy frames, one
   row per (metric, parameter), with the bootstrap confidence intervals SALib computes;
 * :func:`ranking` orders the parameters by an index, and :func:`influential` picks those that
-  matter.
+  matter;
+* :func:`seed_noise` measures, in a design that runs every point with several seeds, how much of
+  a metric's variance the seed alone makes (what an index of a one-seed design cannot tell
+  from the parameters' effects).
 
 A metric undefined at some point (e.g. no crackdown, so no amplitude) would stop SALib; such
 points are filled with the metric's median over the other points and counted in ``n_filled``,
@@ -36,7 +39,8 @@ SENSITIVITY_METRICS: dict[str, str] = {
 """The outcomes notebook 03 analyses: period, amplitude, harm and valuation."""
 
 MORRIS_COLUMNS: tuple[str, ...] = (
-    "metric", "parameter", "mu", "mu_star", "sigma", "mu_star_conf", "mu_star_rel", "n_filled",
+    "metric", "parameter", "mu", "mu_star", "sigma", "mu_star_conf", "mu_star_rel",
+    "sigma_ratio", "n_filled",
 )
 """Columns of :func:`morris_indices`."""
 
@@ -189,8 +193,9 @@ def morris_indices(problem: Mapping[str, Any], X: pd.DataFrame | np.ndarray,
         One row per (metric, parameter) with :data:`MORRIS_COLUMNS`: SALib's ``mu``,
         ``mu_star`` (mean absolute elementary effect: overall influence), ``sigma`` (spread of
         the effects: non-linearity or interaction) and ``mu_star_conf``; ``mu_star_rel`` is
-        ``mu_star`` over the metric's largest ``mu_star``. Effects are per unit of the
-        parameter's range fraction Δ, in the metric's units.
+        ``mu_star`` over the metric's largest ``mu_star``, ``sigma_ratio`` is ``sigma`` over
+        ``mu_star`` (above 1: effects that change size or sign across the design). Effects are
+        per unit of the parameter's range fraction Δ, in the metric's units.
     """
     from SALib.analyze import morris
 
@@ -210,13 +215,15 @@ def morris_indices(problem: Mapping[str, Any], X: pd.DataFrame | np.ndarray,
                          "mu_star": float(res["mu_star"][i]), "sigma": float(res["sigma"][i]),
                          "mu_star_conf": float(res["mu_star_conf"][i]),
                          "mu_star_rel": float(res["mu_star"][i]) / top,
+                         "sigma_ratio": float(res["sigma"][i]) / float(res["mu_star"][i])
+                         if res["mu_star"][i] > 0 else np.nan,
                          "n_filled": n_filled})
     return pd.DataFrame(rows, columns=list(MORRIS_COLUMNS))
 
 
 def sobol_indices(problem: Mapping[str, Any], outcomes: pd.DataFrame, *,
                   second_order: bool = False, conf_level: float = 0.95,
-                  num_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+                  num_resamples: int = 1000, seed: int = 1) -> pd.DataFrame:
     """First-order and total Sobol indices of every outcome (``SALib.analyze.sobol``).
 
     Args:
@@ -226,14 +233,22 @@ def sobol_indices(problem: Mapping[str, Any], outcomes: pd.DataFrame, *,
         second_order: whether the design was sampled for second-order indices.
         conf_level: confidence level of the intervals.
         num_resamples: bootstrap resamples.
-        seed: the bootstrap's seed.
+        seed: the bootstrap's seed, a positive integer (SALib's Sobol analyser takes 0 for no
+            seed and would draw the intervals from the global random state).
 
     Returns:
         One row per (metric, parameter) with :data:`SOBOL_COLUMNS`: ``S1`` (the share of the
         outcome's variance the parameter explains alone), ``ST`` (alone and in interaction),
         each with its half-width ``*_conf`` at ``conf_level``.
+
+    Raises:
+        ValueError: if ``seed`` is not a positive integer.
     """
     from SALib.analyze import sobol
+
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 1:
+        raise ValueError(f"seed must be a positive integer, not {seed!r} (SALib's Sobol "
+                         "analyser ignores a seed of 0)")
 
     names = list(problem["names"])
     rows = []
@@ -249,6 +264,50 @@ def sobol_indices(problem: Mapping[str, Any], outcomes: pd.DataFrame, *,
                          "S1_conf": float(res["S1_conf"][i]), "ST": float(res["ST"][i]),
                          "ST_conf": float(res["ST_conf"][i]), "n_filled": n_filled})
     return pd.DataFrame(rows, columns=list(SOBOL_COLUMNS))
+
+
+def seed_noise(summary: pd.DataFrame, metrics: Sequence[str], *,
+               point: str = "point") -> pd.DataFrame:
+    """How much of each metric's variance over a design's runs the seed alone makes.
+
+    At every point that ran with two seeds or more, the variance between its runs comes from
+    the seed only (the parameters are the same); its mean over the points, over the variance
+    of all runs, is the seed's share. A design run with one seed per point (a Sobol design)
+    cannot separate that share from the parameters' effects: it enters its indices, mostly as
+    interactions.
+
+    Args:
+        summary: one row per run with a ``point`` column and the metrics
+            (:func:`sim.analysis.results.load_summary` of a sweep's folder).
+        metrics: metric columns.
+        point: the point column.
+
+    Returns:
+        One row per metric, indexed by metric: ``points`` (with two runs or more where the
+        metric is finite), ``runs`` (those points' finite runs), ``sd_total`` (standard
+        deviation over those runs), ``sd_seed`` (root of the mean within-point variance), both
+        in the metric's units, and ``seed_share`` (the ratio of the variances).
+
+    Raises:
+        ValueError: if the summary has no ``point`` column.
+    """
+    if point not in summary.columns:
+        raise ValueError(f"no {point!r} column: join the runs table (load_summary(folder)) "
+                         "of a sweep's results folder")
+    rows = []
+    for metric in metrics:
+        values = summary[metric].to_numpy(dtype=float)
+        frame = pd.DataFrame({"point": summary[point].to_numpy(), "y": values})
+        frame = frame[np.isfinite(values)]
+        counts = frame.groupby("point")["y"].transform("size")
+        frame = frame[counts >= 2]
+        within = frame.groupby("point")["y"].var(ddof=1)
+        total = float(frame["y"].var(ddof=1)) if len(frame) > 1 else np.nan
+        var_seed = float(within.mean()) if len(within) else np.nan
+        rows.append({"metric": metric, "points": len(within), "runs": len(frame),
+                     "sd_total": np.sqrt(total), "sd_seed": np.sqrt(var_seed),
+                     "seed_share": var_seed / total if total > 0 else np.nan})
+    return pd.DataFrame(rows).set_index("metric")
 
 
 def ranking(indices: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -296,5 +355,6 @@ __all__ = [
     "parameter_table",
     "point_outcomes",
     "ranking",
+    "seed_noise",
     "sobol_indices",
 ]

@@ -39,6 +39,49 @@ def _short(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
+def _label_offsets(points: np.ndarray, texts: Sequence[str], size: tuple[float, float],
+                   obstacles: Sequence[tuple[float, float, float, float]] = (),
+                   fontsize: float = 7.0) -> list[tuple[float, float]]:
+    """Offsets in points that keep labels apart from each other and off the marks.
+
+    Args:
+        points: label anchors in axes fractions (n × 2), in the order labels are placed.
+        texts: the labels.
+        size: the axes' width and height in points.
+        obstacles: boxes ``(x0, y0, x1, y1)`` in axes fractions no label may cover (markers,
+            error bars).
+        fontsize: the labels' font size in points.
+
+    Returns:
+        One ``(dx, dy)`` per label, for its lower left corner: the first of a few places
+        right, then left, of its point, just above it, just below, or further up or down,
+        whose box stays in the axes and overlaps no obstacle and no label placed before (else
+        the first place).
+    """
+    width, height = size
+    boxes = [(x0 * width, y0 * height, x1 * width, y1 * height) for x0, y0, x1, y1 in obstacles]
+    offsets = []
+    for (fx, fy), text in zip(points, texts, strict=True):
+        w, h = 0.6 * fontsize * len(text), 1.2 * fontsize
+        x, y = fx * width, fy * height
+        steps = (2.0, -h - 2, h + 4, -2 * h - 4, 2 * h + 6, -3 * h - 6, 3 * h + 8)
+        right = [(4.0, dy) for dy in steps]
+        left = [(-w - 4.0, dy) for dy in steps]
+        candidates = right + left if x + 4 + w <= width else left + right
+        chosen = candidates[0]
+        for dx, dy in candidates:
+            box = (x + dx, y + dy, x + dx + w, y + dy + h)
+            if box[3] > height or box[1] < 0 or box[0] < 0 or box[2] > width:
+                continue
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in boxes):
+                chosen = (dx, dy)
+                break
+        boxes.append((x + chosen[0], y + chosen[1], x + chosen[0] + w, y + chosen[1] + h))
+        offsets.append(chosen)
+    return offsets
+
+
 def plot_morris(indices: pd.DataFrame, metrics: Sequence[str] | None = None,
                 axes: Sequence[Axes] | np.ndarray | None = None, *,
                 labels: Mapping[str, str] | None = None, ncols: int = 2,
@@ -56,7 +99,8 @@ def plot_morris(indices: pd.DataFrame, metrics: Sequence[str] | None = None,
     Returns:
         The axes used. Each holds one point per parameter with a horizontal error bar (the
         bootstrap interval of μ*), the line σ = μ* (above it, effects change sign or interact)
-        and the names of the most influential parameters.
+        and the names of the most influential parameters, moved clear of each other and of the
+        marks (with a leader line to their point when moved).
     """
     names = list(metrics) if metrics is not None else list(dict.fromkeys(indices["metric"]))
     axes = _axes(len(names), axes, ncols, (5.2, 4.2))
@@ -72,11 +116,29 @@ def plot_morris(indices: pd.DataFrame, metrics: Sequence[str] | None = None,
         top = float(max(np.nanmax(x + np.nan_to_num(conf)), s.max())) * 1.08 if len(rows) \
             else 1.0
         ax.plot([0, top], [0, top], color="0.5", linewidth=0.8, linestyle="--")
-        for (_, r), _i in zip(rows.iterrows(), range(annotate), strict=False):
-            ax.annotate(_short(str(r["parameter"])), (r["mu_star"], r["sigma"]),
-                        xytext=(4, 3), textcoords="offset points", fontsize="x-small")
         ax.set_xlim(0, top)
         ax.set_ylim(0, top)
+        named = rows.head(annotate)
+        texts = [_short(str(p)) for p in named["parameter"]]
+        anchors = named[["mu_star", "sigma"]].to_numpy(float) / top
+        bbox = ax.get_window_extent()
+        dpi = ax.figure.dpi
+        # markers (3 points around) and error bars (1.2 points around) that labels avoid
+        px, py = 1 / (bbox.width * 72 / dpi), 1 / (bbox.height * 72 / dpi)
+        low, high = (x - np.nan_to_num(conf)) / top, (x + np.nan_to_num(conf)) / top
+        marks = [(a / top - 3 * px, b / top - 3 * py, a / top + 3 * px, b / top + 3 * py)
+                 for a, b in zip(x, s, strict=True)]
+        marks += [(a, b / top - 1.2 * py, c, b / top + 1.2 * py)
+                  for a, b, c in zip(low, s, high, strict=True)]
+        offsets = _label_offsets(anchors, texts, (bbox.width * 72 / dpi, bbox.height * 72 / dpi),
+                                 obstacles=marks)
+        for text, (_, r), (dx, dy) in zip(texts, named.iterrows(), offsets, strict=True):
+            # a label away from its point gets a leader line to it
+            leader = {"arrowstyle": "-", "color": "0.45", "linewidth": 0.6,
+                      "shrinkA": 0, "shrinkB": 2} if (dx, dy) != (4.0, 2.0) else None
+            ax.annotate(text, (r["mu_star"], r["sigma"]), xytext=(dx, dy),
+                        textcoords="offset points", fontsize="x-small", va="bottom",
+                        arrowprops=leader)
         ax.set_xlabel("μ* (mean |elementary effect|)", fontsize="small")
         ax.set_ylabel("σ (spread of effects)", fontsize="small")
         ax.set_title((labels or {}).get(metric, metric), fontsize="small")

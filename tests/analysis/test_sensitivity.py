@@ -13,6 +13,7 @@ from sim.analysis.sensitivity import (
     morris_indices,
     point_outcomes,
     ranking,
+    seed_noise,
     sobol_indices,
 )
 
@@ -46,6 +47,9 @@ def test_morris_ranks_the_parameters():
     assert y.loc["g.a", "mu_star"] > y.loc["g.b", "mu_star"] > y.loc["g.c", "mu_star"]
     assert y.loc["g.c", "mu_star"] == pytest.approx(0.0, abs=1e-12)
     assert y.loc["g.a", "mu_star_rel"] == 1.0 and (y.n_filled == 0).all()
+    # a linear model: every effect the same, so σ = 0 where μ* > 0, and no ratio where μ* = 0
+    assert y.loc["g.a", "sigma_ratio"] == pytest.approx(0.0, abs=1e-9)
+    assert np.isnan(y.loc["g.c", "sigma_ratio"])
     assert ranking(table, "mu_star").index.tolist() == ["g.a", "g.b", "g.c"]
     assert influential(table, "mu_star_rel", 0.05) == ["g.a", "g.b"]
 
@@ -68,6 +72,25 @@ def test_sobol_indices_of_an_additive_model():
     gap = table[table.metric == "gap"]
     assert (gap.n_filled == 1).all() and gap.ST.notna().all()
     assert table[table.metric == "flat"].ST.isna().all()  # a constant outcome has no indices
+    again = sobol_indices(PROBLEM, outcomes, num_resamples=100)
+    pd.testing.assert_frame_equal(table, again)  # the bootstrap intervals are seeded
+    with pytest.raises(ValueError, match="positive integer"):
+        sobol_indices(PROBLEM, outcomes, seed=0)
+
+
+def test_seed_noise_is_the_within_point_share():
+    # point 0: 1 and 3; point 1: 5 and 7 (within variance 2 each); point 2 has one finite run
+    summary = pd.DataFrame({"point": [0, 0, 1, 1, 2, 2], "m": [1.0, 3.0, 5.0, 7.0, 9.0, np.nan],
+                            "k": [2.0, 2.0, 4.0, 4.0, 0.0, 0.0]})
+    out = seed_noise(summary, ["m", "k"])
+    assert out.loc["m", "points"] == 2 and out.loc["m", "runs"] == 4
+    total = np.var([1.0, 3.0, 5.0, 7.0], ddof=1)
+    assert out.loc["m", "sd_seed"] == pytest.approx(np.sqrt(2.0))
+    assert out.loc["m", "sd_total"] == pytest.approx(np.sqrt(total))
+    assert out.loc["m", "seed_share"] == pytest.approx(2.0 / total)
+    assert out.loc["k", "seed_share"] == 0.0  # the seed changes nothing
+    with pytest.raises(ValueError, match="point"):
+        seed_noise(summary.drop(columns="point"), ["m"])
 
 
 def test_load_design_and_indices_of_a_sweep_folder(tmp_path):
