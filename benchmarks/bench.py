@@ -3,7 +3,7 @@
     python benchmarks/bench.py                 # the full set (about 10 minutes on 2 cores)
     python benchmarks/bench.py --quick         # a smoke test with small sizes (not the targets)
     python benchmarks/bench.py --json out.json # also write the raw figures
-    python benchmarks/bench.py --parts ab      # only (a) and (b); c and d run together
+    python benchmarks/bench.py --parts ab      # only (a) and (b); any subset of abcd
 
 (a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months; build, run,
     frame the series and the events; median of 7 runs after a warm-up;
@@ -285,19 +285,23 @@ def part_b(quick: bool) -> dict[str, object]:
     return {"sizes": sizes, "scale": scale, "exponent": exponent}
 
 
-def part_cd(quick: bool) -> dict[str, object]:
-    """(c) sweep throughput and (d) coordinator memory and disk per run."""
+def _sweep_files(tmp: Path, quick: bool) -> dict[str, Path]:
     points_small, points_big = (40, 200) if not quick else (4, 20)
     months = 240 if not quick else 60
+    files = {"small": (points_small, ""), "big": (points_big, ""),
+             "selection": (points_big, SWEEP_OUTPUTS)}
+    out = {}
+    for name, (points, outputs) in files.items():
+        out[name] = tmp / f"sweep_{name}.toml"
+        out[name].write_text(SWEEP_TOML.format(months=months, points=points, outputs=outputs))
+    return out
+
+
+def part_c(quick: bool) -> dict[str, object]:
+    """(c) sweep throughput with 1 and 2 worker processes and a local dask cluster."""
     tmp = Path(tempfile.mkdtemp(prefix="regcycle-bench-"))
     try:
-        small = tmp / "sweep200.toml"
-        small.write_text(SWEEP_TOML.format(months=months, points=points_small, outputs=""))
-        big = tmp / "sweep1000.toml"
-        big.write_text(SWEEP_TOML.format(months=months, points=points_big, outputs=""))
-        selective = tmp / "sweep1000_selection.toml"
-        selective.write_text(SWEEP_TOML.format(months=months, points=points_big,
-                                               outputs=SWEEP_OUTPUTS))
+        small = _sweep_files(tmp, quick)["small"]
         runs = {}
         for label, backend, workers in (("1 worker", "processes", 1),
                                         ("2 workers", "processes", 2),
@@ -309,17 +313,34 @@ def part_cd(quick: bool) -> dict[str, object]:
             print(f"(c) {r['runs']}-run sweep, {label}: {r['seconds']:.1f} s, "
                   f"{r['runs'] / r['seconds']:.2f} runs/s{extra}; coordinator peak "
                   f"{r['maxrss_kb'] / 1024:.0f} MiB", flush=True)
-        big_run = run_child(big, "processes", 2, tmp / "big")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"sweeps": runs}
+
+
+def part_d(quick: bool, small_run: dict | None) -> dict[str, object]:
+    """(d) coordinator peak memory for 200 and 1,000 runs; bytes on disk per run.
+
+    ``small_run`` is (c)'s 200-run sweep with 2 workers when (c) ran; otherwise it is run here.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="regcycle-bench-"))
+    try:
+        files = _sweep_files(tmp, quick)
+        if small_run is None:
+            small_run = run_child(files["small"], "processes", 2, tmp / "small")
+            print(f"(d) {small_run['runs']}-run sweep, 2 workers: coordinator peak "
+                  f"{small_run['maxrss_kb'] / 1024:.0f} MiB", flush=True)
+        big_run = run_child(files["big"], "processes", 2, tmp / "big")
         print(f"(d) {big_run['runs']}-run sweep, 2 workers: {big_run['seconds']:.1f} s; "
               f"coordinator peak {big_run['maxrss_kb'] / 1024:.0f} MiB", flush=True)
         f32 = series_float32_bytes_per_run(Path(big_run["folder"]))
         shutil.rmtree(big_run["folder"], ignore_errors=True)
-        chosen = run_child(selective, "processes", 2, tmp / "selection")
+        chosen = run_child(files["selection"], "processes", 2, tmp / "selection")
         print(f"(d) {chosen['runs']}-run sweep storing the typical selection: "
               f"{chosen['bytes_total'] / chosen['runs'] / 1024:.1f} KiB per run", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"sweeps": runs, "sweep_big": big_run, "sweep_selection": chosen,
+    return {"sweep_small": small_run, "sweep_big": big_run, "sweep_selection": chosen,
             "float32_series_bytes_per_run": f32}
 
 
@@ -343,14 +364,11 @@ def table(fig: dict[str, object]) -> list[tuple[str, str, str, bool | None]]:
                          "≥ 5×", scale[n]["ratio"] >= 5))
         rows.append(("time per step ∝ firms^k", f"k = {exponent:.2f}", "k ≤ 1 (+0.05)",
                      exponent <= 1.05))
-    if "cd" in fig:
-        runs, big = fig["cd"]["sweeps"], fig["cd"]["sweep_big"]
+    if "c" in fig:
+        runs = fig["c"]["sweeps"]
         thr = {k: v["runs"] / v["seconds"] for k, v in runs.items()}
         speedup = thr["2 workers"] / thr["1 worker"]
         gap = thr["dask, 2 workers"] / thr["2 workers"] - 1
-        mem_small, mem_big = runs["2 workers"]["maxrss_kb"], big["maxrss_kb"]
-        growth = mem_big / mem_small - 1
-        per_run = big["bytes_total"] / big["runs"]
         rows += [
             ("sweep, 1 worker", f"{thr['1 worker']:.2f} runs/s", "", None),
             ("sweep, 2 workers", f"{thr['2 workers']:.2f} runs/s = {speedup:.2f}× of 1",
@@ -360,18 +378,22 @@ def table(fig: dict[str, object]) -> list[tuple[str, str, str, bool | None]]:
              gap >= -0.2),
             ("dask cluster start-up", f"{runs['dask, 2 workers']['startup_s']:.1f} s", "",
              None),
-            (f"coordinator peak, {runs['2 workers']['runs']} runs",
-             f"{mem_small / 1024:.0f} MiB", "", None),
+        ]
+    if "d" in fig:
+        small, big = fig["d"]["sweep_small"], fig["d"]["sweep_big"]
+        mem_small, mem_big = small["maxrss_kb"], big["maxrss_kb"]
+        growth = mem_big / mem_small - 1
+        rows += [
+            (f"coordinator peak, {small['runs']} runs", f"{mem_small / 1024:.0f} MiB", "",
+             None),
             (f"coordinator peak, {big['runs']} runs", f"{mem_big / 1024:.0f} MiB "
              f"({growth:+.1%})", "within 10 %", growth <= 0.10),
-            ("disk per run (no panel), every column and event", f"{per_run / 1024:.0f} KiB",
-             "≤ 100 KB", per_run <= 100_000),
         ]
-        if "sweep_selection" in fig["cd"]:
-            chosen = fig["cd"]["sweep_selection"]
-            per_run = chosen["bytes_total"] / chosen["runs"]
-            rows.append(("disk per run (no panel), run.series/run.events of a sweep",
-                         f"{per_run / 1024:.0f} KiB", "≤ 100 KB", per_run <= 100_000))
+        for key, what in (("sweep_big", "every column and event"),
+                          ("sweep_selection", "run.series/run.events of a sweep")):
+            per_run = fig["d"][key]["bytes_total"] / fig["d"][key]["runs"]
+            rows.append((f"disk per run (no panel), {what}", f"{per_run / 1024:.0f} KiB",
+                         "≤ 100 KB", per_run <= 100_000))
     return rows
 
 
@@ -379,7 +401,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--parts", default="abcd",
-                        help="which parts to run, e.g. 'ab' (default: abcd; c and d go together)")
+                        help="which parts to run, e.g. 'ab' or 'c' (default: abcd)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="processes", help=argparse.SUPPRESS)
@@ -401,21 +423,24 @@ def main() -> None:
         fig["a"] = part_a(args.quick)
     if "b" in args.parts:
         fig["b"] = part_b(args.quick)
-    if "c" in args.parts or "d" in args.parts:
-        fig["cd"] = part_cd(args.quick)
+    if "c" in args.parts:
+        fig["c"] = part_c(args.quick)
+    if "d" in args.parts:
+        small = fig["c"]["sweeps"]["2 workers"] if "c" in fig else None
+        fig["d"] = part_d(args.quick, small)
     rows = table(fig)
     print("\n| figure | measured | target | |")
     print("| --- | --- | --- | --- |")
     for name, value, target, ok in rows:
         print(f"| {name} | {value} | {target} | {'' if ok is None else verdict(ok)} |")
-    if "cd" in fig:
+    if "d" in fig:
         for key, what in (("sweep_big", "everything"), ("sweep_selection", "the selection")):
-            big = fig["cd"][key]
+            big = fig["d"][key]
             print(f"\ndisk per run by file, {what} ({big['runs']} runs): " + ", ".join(
                 f"{name} {size / big['runs'] / 1024:.1f} KiB"
                 for name, size in sorted(big["files"].items())))
         print("series as float32 instead (lossy, not stored): "
-              f"{fig['cd']['float32_series_bytes_per_run'] / 1024:.1f} KiB per run")
+              f"{fig['d']['float32_series_bytes_per_run'] / 1024:.1f} KiB per run")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at the end: {load} (1/5/15 min; {os.cpu_count()} cores)")
     fig["load_at_end"] = load
