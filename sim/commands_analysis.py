@@ -22,7 +22,9 @@ from .analysis.metrics import crackdowns
 from .analysis.results import load_summary
 from .analysis.summary import (
     RUN_METRICS,
+    SUMMARY_COLUMNS,
     SUMMARY_EVENTS,
+    SUMMARY_QUANTITIES,
     aggregate,
     compare,
     metric_columns,
@@ -64,9 +66,6 @@ DASHBOARD_COLUMNS: tuple[str, ...] = ("valuation_index", "pain", "perceived_pain
 DASHBOARD_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "signal", "perceived_alarm",
                                          "threshold", "aggressiveness", "harm")
 """Per-sector series the dashboard draws, for every sector."""
-
-EPISODE_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "harm", "floor", "fines")
-"""Per-sector series the crackdown episodes (``summarize --episodes``) read."""
 
 
 class CommandError(ValueError):
@@ -297,8 +296,9 @@ def summarize_command(args: argparse.Namespace) -> int:
     if args.episodes:
         from .store import load_results, require_stored
 
-        require_stored(args.results, "listing the crackdown episodes", columns=["month"],
-                       quantities=EPISODE_QUANTITIES, events=SUMMARY_EVENTS)
+        # the episodes are the summary's per-crackdown rows: they read what it reads
+        require_stored(args.results, "listing the crackdown episodes", columns=SUMMARY_COLUMNS,
+                       quantities=SUMMARY_QUANTITIES, events=SUMMARY_EVENTS)
         res = load_results(args.results, params=False)
         parts = []
         for run_id, block in res.series.groupby("run_id", sort=True):

@@ -163,3 +163,30 @@ def test_registered_on_regcycle_main(folders, capsys):
     assert "n_cycles" in capsys.readouterr().out
     assert main(["compare", str(base), "/nonexistent/folder"]) == 2
     assert "not a results folder" in capsys.readouterr().err
+
+
+def test_declared_figure_and_episode_inputs_are_enough():
+    """What `plot --kind dashboard` (DASHBOARD_*) and `summarize --episodes` (the summary's
+    SUMMARY_*) require a folder to store suffices: on a model run trimmed to it the dashboard
+    draws and the episodes equal those of the full run, every column bit for bit."""
+    from sim import Params, RegulatoryModel
+    from sim.analysis.metrics import crackdowns
+    from sim.analysis.summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES
+    from sim.commands_analysis import DASHBOARD_COLUMNS, DASHBOARD_QUANTITIES
+    from sim.plots import plot_dashboard
+    from sim.schema import OutputSelection
+    from sim.store import select_outputs
+
+    model = RegulatoryModel(Params().override({"run.months": 150}), rng=5).run()
+    series, events = model.series(), model.events()
+    dash, _ = select_outputs(OutputSelection(series=(*DASHBOARD_COLUMNS, *DASHBOARD_QUANTITIES)),
+                             series, None)
+    fig = matplotlib.figure.Figure()
+    axes = fig.subplots(4, 1, sharex=True)
+    plot_dashboard(dash, events, axes)
+    assert all(ax.has_data() for ax in axes)
+    kept = OutputSelection(series=(*SUMMARY_COLUMNS, *SUMMARY_QUANTITIES), events=SUMMARY_EVENTS)
+    trimmed, trimmed_events = select_outputs(kept, series, events)
+    full = crackdowns(series, events)
+    assert len(full) >= 1
+    pd.testing.assert_frame_equal(crackdowns(trimmed, trimmed_events), full, check_exact=True)

@@ -163,3 +163,24 @@ def test_banned_months_leave_enforcement_moments_and_sync():
     assert s["sync_plv"] == pytest.approx(1.0, abs=1e-9)  # y and z only: locked
     assert s["dominant_period"] == pytest.approx(5.0)
     assert math.isnan(s["dominant_period.x"])  # 4 live months, no cycle to find
+
+
+def test_declared_summary_inputs_are_enough_for_the_metrics():
+    """SUMMARY_COLUMNS/QUANTITIES/EVENTS are what a folder must store to remake summary.parquet
+    (require_stored checks them): a model run trimmed to them gives the same metrics, bit for
+    bit, as the full run. Fails when summarize_run starts reading something not declared."""
+    from sim import Params, RegulatoryModel
+    from sim.analysis.summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES
+    from sim.schema import OutputSelection
+    from sim.store import select_outputs
+
+    model = RegulatoryModel(Params().override({"run.months": 180}), rng=3).run()
+    series = model.series().assign(run_id=0, seed=3)
+    events = model.events().assign(run_id=0, seed=3)
+    full = summarize_runs(series, events)
+    kept = OutputSelection(series=(*SUMMARY_COLUMNS, *SUMMARY_QUANTITIES), events=SUMMARY_EVENTS)
+    trimmed_series, trimmed_events = select_outputs(kept, series, events)
+    assert trimmed_series.shape[1] < series.shape[1] and len(trimmed_events) < len(events)
+    assert full["n_crackdowns"].iloc[0] >= 1  # the run has cycles to measure
+    pd.testing.assert_frame_equal(summarize_runs(trimmed_series, trimmed_events), full,
+                                  check_exact=True)
