@@ -29,7 +29,7 @@ from .analysis.summary import (
     compare,
     metric_columns,
 )
-from .schema import split_column
+from .schema import sectors_in
 
 __all__ = [
     "DEFAULT_COMPARE_METRICS",
@@ -263,13 +263,7 @@ def plot_command(args: argparse.Namespace) -> int:
 
 def _stored_sectors(series: pd.DataFrame) -> list[str]:
     """Sectors with columns in a series frame: by their phase columns, else by any column."""
-    found = sectors_of(series)
-    if not found:
-        for name in series.columns:
-            sector = split_column(str(name))[1]
-            if sector is not None and sector not in found:
-                found.append(sector)
-    return found
+    return sectors_of(series) or sectors_in(series.columns)
 
 
 def _runs_columns(path: Path) -> list[str]:

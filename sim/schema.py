@@ -144,6 +144,12 @@ def split_column(name: str) -> tuple[str, str | None]:
     return (quantity, sector) if sector else (name, None)
 
 
+def sectors_in(columns: Iterable[str]) -> list[str]:
+    """The sectors named by ``<quantity>.<sector>`` columns, in order of first appearance."""
+    return list(dict.fromkeys(sector for _, sector in map(split_column, map(str, columns))
+                              if sector is not None))
+
+
 ALWAYS_STORED: tuple[str, ...] = ("month", "date")
 """Series columns a results folder keeps whatever ``run.series`` selects (with run_id, seed)."""
 

@@ -74,6 +74,7 @@ from .schema import (
     OutputSelection,
     compact_columns,
     sector_column,
+    sectors_in,
     series_columns,
     split_column,
 )
@@ -609,10 +610,7 @@ def folder_sectors(manifest: dict[str, Any], columns: Iterable[str] = ()) -> lis
         if parts[0] == "sectors" and len(parts) == 3 and parts[1] not in out:
             out.append(parts[1])
     if not out:
-        for name in columns:
-            sector = split_column(str(name))[1]
-            if sector is not None and sector not in out:
-                out.append(sector)
+        out = sectors_in(columns)
     if not out:
         from .params import Params
 
@@ -982,14 +980,9 @@ class ResultsFolder:
                        if quantity == "phase" and sector is not None
                        and sector_column("enforcement", sector) in columns]
             if not sectors:
-                lacking = [q for q in ("enforcement", "phase")
-                           if not any(split_column(c)[0] == q and split_column(c)[1]
-                                      for c in columns)] or ["enforcement", "phase"]
-                log.warning("no %s: it draws enforcement.<sector> and phase.<sector> of the "
-                            "same sectors, and this folder stores no %s columns (add %s to "
-                            "run.series in the scenario to have it)", OVERVIEW,
-                            " or ".join(f"{q}.<sector>" for q in lacking),
-                            " and ".join(json.dumps(q) for q in lacking))
+                log.warning("no %s: it draws enforcement.<sector> and phase.<sector>, and this "
+                            "folder stores no sector with both (add \"enforcement\" and "
+                            "\"phase\" to run.series in the scenario to have it)", OVERVIEW)
                 return None
             ids = pq.read_table(path, columns=["run_id"]).column("run_id")
             if len(ids) == 0:
