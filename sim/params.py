@@ -160,7 +160,12 @@ class _Group:
 
 @dataclass(frozen=True, slots=True)
 class LeadershipParams(_Group):
-    """The leadership at the apex: signal, phase machine, floor (MODEL.md §2, 'The leadership')."""
+    """The leadership at the apex: signal, phase machine, floor, campaign climate (MODEL.md §2).
+
+    No timer ends a phase: a crackdown ends when perceived pain exceeds the pain the leadership
+    will bear for the alarm that remains; the only clocks are the stated minimum stays
+    (``min_crackdown_months``, ``min_compromise_months``, ``ban_min_months``, all ≤ 6).
+    """
 
     GROUP = "leadership"
 
@@ -168,144 +173,216 @@ class LeadershipParams(_Group):
                      doc="campaign (phase machine) or rules (proportional response)",
                      sweepable=False)
     signal_min: float = spec(0.05, range=(0.0, 0.5), symbol="L_min",
-                             doc="lowest signal: growth first")
+                             doc="lowest signal: growth first (LOOSE drifts to L_min + F)")
     tau_signal_loose: float = spec(12.0, range=(0.5, 60.0), symbol="τ_L,loose", unit="months",
                                    doc="time constant of the signal's drift down in LOOSE")
-    tau_signal_crackdown: float = spec(1.5, range=(0.5, 24.0), symbol="τ_L,crack",
-                                       unit="months", doc="time constant of the rise in CRACKDOWN")
-    tau_signal_compromise: float = spec(6.0, range=(0.5, 36.0), symbol="τ_L,comp", unit="months",
-                                        doc="time constant of the fall toward the floor")
+    tau_signal_crackdown: float = spec(1.5, range=(0.5, 24.0), symbol="τ_up", unit="months",
+                                       doc="time constant of the rise to campaign severity")
+    tau_signal_compromise: float = spec(6.0, range=(0.5, 36.0), symbol="τ_L,comp",
+                                        unit="months", doc="time constant of the fall toward F")
     compromise_margin: float = spec(0.05, range=(0.0, 0.5), symbol="ΔL_comp",
                                     doc="COMPROMISE signal target above the floor F")
-    theta_alarm: float = spec(0.55, range=(0.05, 3.0), symbol="θ_A",
-                              doc="alarm threshold for a crackdown, given a trigger")
-    hard_alarm_multiple: float = spec(1.5, range=(1.0, 5.0), symbol="h_A",
-                                      doc="alarm above h_A·θ_A starts a crackdown without trigger")
-    trigger_magnitude: float = spec(4.0, range=(1.0, 50.0), symbol="m_trig",
+    theta_alarm: float = spec(1.0, range=(0.05, 5.0), symbol="θ",
+                              doc="perceived-alarm threshold for a crackdown, given a trigger")
+    honeymoon: float = spec(1.5, range=(0.0, 5.0), symbol="η",
+                            doc="threshold raised by η·alignment (the aligned sector's honeymoon)")
+    spillover: float = spec(0.2, range=(0.0, 0.9), symbol="σ_spill",
+                            doc="threshold cut while another sector is in crackdown")
+    hard_alarm_multiple: float = spec(1.8, range=(1.0, 5.0), symbol="h",
+                                      doc="perceived alarm above h·θ_s starts a crackdown "
+                                          "without a trigger")
+    trigger_magnitude: float = spec(5.0, range=(1.0, 50.0), symbol="m_trig",
                                     doc="scandal magnitude that counts as a trigger")
-    theta_pain: float = spec(0.45, range=(0.01, 1.0), symbol="θ_P",
-                             doc="perceived pain that ends a crackdown")
-    pain_release: float = spec(0.5, range=(0.0, 1.0), symbol="r_P",
-                               doc="COMPROMISE returns to LOOSE when pain < r_P·θ_P")
-    min_crackdown_months: int = spec(9, range=(0, 120), symbol="T_crack", unit="months",
-                                     doc="minimum duration of a crackdown")
-    fatigue_months: float = spec(36.0, range=(1.0, 1000.0), symbol="T_fat", unit="months",
-                                 doc="past T_crack the pain that ends a crackdown decays as "
-                                     "e^(−Δt/T_fat)")
-    min_compromise_months: int = spec(12, range=(0, 120), symbol="T_comp", unit="months",
-                                      doc="minimum stay in COMPROMISE")
-    floor_ratchet: float = spec(0.2, range=(0.0, 1.0), symbol="φ_F",
-                                doc="share of the gap L−F kept as floor on entering COMPROMISE")
-    floor_erosion: float = spec(0.003, range=(0.0, 0.05), symbol="ε_F", unit="per month",
-                                doc="floor lost each month in LOOSE (unenforced laws fade)")
-    tau_alarm: float = spec(3.0, range=(0.5, 36.0), symbol="τ_G", unit="months",
-                            doc="perception delay of alarm")
-    tau_pain: float = spec(6.0, range=(0.5, 36.0), symbol="τ_P", unit="months",
-                           doc="perception delay of economic pain")
+    severity_base: float = spec(0.35, range=(0.0, 1.0), symbol="c_L0",
+                                doc="campaign severity (signal target) of a crackdown at θ_s")
+    severity_alarm: float = spec(0.5, range=(0.0, 5.0), symbol="k_A",
+                                 doc="severity per unit of perceived alarm above θ_s")
+    severity_surprise: float = spec(1.0, range=(0.0, 5.0), symbol="k_S",
+                                    doc="severity per unit of hidden harm revealed (in θ_s)")
+    theta_pain: float = spec(0.5, range=(0.01, 5.0), symbol="θ_P",
+                             doc="perceived pain borne at alarm θ_s (before the harm-kind factor)")
+    pain_exponent: float = spec(0.5, range=(0.0, 3.0), symbol="γ",
+                                doc="pain borne ∝ (Â/θ_s)^γ: more alarm, more pain accepted")
+    tolerance_competition: float = spec(1.5, range=(0.0, 10.0), symbol="κ_comp",
+                                        doc="extra pain borne per share of competition harm")
+    tolerance_privacy: float = spec(0.0, range=(0.0, 10.0), symbol="κ_priv",
+                                    doc="extra pain borne per share of privacy harm")
+    tolerance_content: float = spec(1.0, range=(0.0, 10.0), symbol="κ_cont",
+                                    doc="extra pain borne per share of content harm")
+    tolerance_labour: float = spec(0.0, range=(0.0, 10.0), symbol="κ_lab",
+                                   doc="extra pain borne per share of labour harm")
+    tolerance_finance: float = spec(3.5, range=(0.0, 10.0), symbol="κ_fin",
+                                    doc="extra pain borne per share of financial-stability harm")
+    tau_pain: float = spec(4.0, range=(0.5, 36.0), symbol="τ_P", unit="months",
+                           doc="perception delay of pain")
     sector_pain_weight: float = spec(0.5, range=(0.0, 1.0), symbol="w_P",
                                      doc="weight of the sector's own pain (vs the economy's)")
-    honeymoon: float = spec(1.5, range=(0.0, 3.0), symbol="η_align",
-                            doc="threshold raised by η·alignment (AI's honeymoon)")
-    spillover: float = spec(0.25, range=(0.0, 0.9), symbol="σ_spill",
-                            doc="threshold cut while another sector is in crackdown")
-    foreign_climate_effect: float = spec(0.3, range=(0.0, 0.9), symbol="κ_F",
-                                         doc="threshold cut per unit of foreign regulatory climate")
-    ban_alarm_multiple: float = spec(1.4, range=(1.0, 5.0), symbol="h_ban",
-                                     doc="alarm above h_ban·θ_A in a crackdown risks a ban")
-    ban_min_months: int = spec(6, range=(0, 120), symbol="T_ban", unit="months",
-                               doc="crackdown months before a ban may fall")
-    ban_probability: float = spec(0.08, range=(0.0, 1.0), symbol="p_ban", unit="per month",
-                                  doc="monthly chance of a ban once its conditions hold")
-    rules_gain_alarm: float = spec(2.0, range=(0.0, 5.0), symbol="k_A",
-                                   doc="rules mode: signal per unit of alarm above θ_A")
-    rules_gain_pain: float = spec(0.8, range=(0.0, 5.0), symbol="k_P",
+    pain_release: float = spec(0.5, range=(0.0, 1.0), symbol="r_P",
+                               doc="COMPROMISE returns to LOOSE when pain < r_P·θ_P")
+    min_crackdown_months: int = spec(6, range=(0, 6), symbol="D_crack", unit="months",
+                                     doc="minimum stay in CRACKDOWN (a stated minimum, ≤ 6)")
+    min_compromise_months: int = spec(6, range=(0, 6), symbol="D_comp", unit="months",
+                                      doc="minimum stay in COMPROMISE (a stated minimum, ≤ 6)")
+    floor_start: float = spec(0.05, range=(0.0, 1.0), symbol="F_0",
+                              doc="regulatory floor at the start")
+    floor_erosion: float = spec(0.002, range=(0.0, 0.05), symbol="ε_F", unit="per month",
+                                doc="floor lost each month in LOOSE (unenforced laws fade)")
+    floor_ratchet: float = spec(0.5, range=(0.0, 1.0), symbol="ι",
+                                doc="share of L − F kept as floor on entering COMPROMISE, "
+                                    "× the hidden harm the crackdown revealed")
+    ban_alarm_base: float = spec(0.6, range=(0.0, 5.0), symbol="b_0",
+                                 doc="ban pressure accumulates Â/θ_s − b_0 each crackdown month")
+    ban_pressure: float = spec(2.5, range=(0.0, 100.0), symbol="C_ban",
+                               doc="accumulated pressure at which a ban-possible sector is banned")
+    ban_min_months: int = spec(3, range=(0, 6), symbol="D_ban", unit="months",
+                               doc="crackdown months before a ban may fall (a stated minimum)")
+    ban_max_alignment: float = spec(0.3, range=(0.0, 1.0), symbol="α_ban",
+                                    doc="sectors aligned at or above this are never banned")
+    climate_decay: float = spec(15.0, range=(1.0, 120.0), symbol="τ_K", unit="months",
+                                doc="decay time of the campaign climate K")
+    climate_jump: float = spec(1.0, range=(0.0, 5.0), symbol="k_K",
+                               doc="K jumps by k_K·severity·(1 − alignment) at each onset "
+                                   "(0 turns the climate off)")
+    climate_threshold: float = spec(0.4, range=(0.0, 1.0), symbol="K_th",
+                                    doc="onset threshold × (1 − K_th·reach)")
+    climate_transparency: float = spec(0.8, range=(0.0, 1.0), symbol="K_X",
+                                       doc="transparency ≥ K_X·reach: agencies dig up hidden harm")
+    climate_trigger: float = spec(0.3, range=(0.0, 1.0), symbol="K_h", unit="per month",
+                                  doc="chance per unit reach that a campaign elsewhere triggers")
+    climate_severity: float = spec(0.3, range=(0.0, 2.0), symbol="K_sev",
+                                   doc="severity added per unit of reach")
+    rules_gain_alarm: float = spec(1.0, range=(0.0, 5.0), symbol="k_A,rules",
+                                   doc="rules mode: signal per unit of Â/θ_s above its onset")
+    rules_gain_pain: float = spec(1.0, range=(0.0, 5.0), symbol="k_P,rules",
                                   doc="rules mode: signal cut per unit of perceived pain")
-    tau_signal_rules: float = spec(6.0, range=(0.5, 36.0), symbol="τ_L,rules", unit="months",
+    rules_onset: float = spec(0.6, range=(0.0, 2.0), symbol="a_rules",
+                              doc="rules mode: Â/θ_s from which the response starts")
+    tau_signal_rules: float = spec(3.0, range=(0.5, 36.0), symbol="τ_L,rules", unit="months",
                                    doc="rules mode: time constant of the signal")
+
+    @property
+    def harm_tolerance(self) -> tuple[float, float, float, float, float]:
+        """κ_k in the order of :data:`sim.states.HARM_DIMENSIONS`."""
+        return (self.tolerance_competition, self.tolerance_privacy, self.tolerance_content,
+                self.tolerance_labour, self.tolerance_finance)
+
+
+@dataclass(frozen=True, slots=True)
+class InformationParams(_Group):
+    """What the leadership sees: channels, their biases and delays, revelation (MODEL.md §2)."""
+
+    GROUP = "information"
+
+    censorship: float = spec(0.35, range=(0.0, 1.0), symbol="c_cens",
+                             doc="share of public alarm the public channel loses to censorship")
+    weight_public: float = spec(0.35, range=(0.0, 1.0), symbol="w_pub",
+                                doc="weight of the public channel in the leadership's view")
+    weight_agency: float = spec(0.35, range=(0.0, 1.0), symbol="w_ag",
+                                doc="weight of the agencies' reports")
+    weight_local: float = spec(0.30, range=(0.0, 1.0), symbol="w_loc",
+                               doc="weight of the provinces' reports")
+    delay_public: float = spec(2.0, range=(0.25, 60.0), symbol="τ_pub", unit="months",
+                               doc="delay of the public channel")
+    delay_agency: float = spec(6.0, range=(0.25, 60.0), symbol="τ_ag", unit="months",
+                               doc="delay of agency reports")
+    delay_local: float = spec(9.0, range=(0.25, 60.0), symbol="τ_loc", unit="months",
+                              doc="delay of local reports")
+    feedback_speed: float = spec(1.0, range=(0.1, 10.0), symbol="f_fast",
+                                 doc="every channel's delay is divided by this (faster feedback)")
+    growth_faction: float = spec(0.5, range=(0.0, 1.0), symbol="u_ind",
+                                 doc="the industry agency discounts reports by u_ind·alignment")
+    local_underreporting: float = spec(1.5, range=(0.0, 10.0), symbol="u_loc",
+                                       doc="a province hides min(0.9, u_loc·dependence) of harm")
+    revelation: bool = spec(True, symbol="reveal", sweepable=False,
+                            doc="large scandals and defiance expose hidden harm")
+    revelation_magnitude: float = spec(10.0, range=(1.0, 50.0), symbol="m_rev",
+                                       doc="scandal magnitude that reveals hidden harm")
+    revelation_months: float = spec(12.0, range=(0.5, 120.0), symbol="τ_X", unit="months",
+                                    doc="decay time of transparency after a revelation")
 
 
 @dataclass(frozen=True, slots=True)
 class AgencyParams(_Group):
-    """Regulatory agencies: targets, zeal, cases, sanctions (MODEL.md §2, 'State regulators')."""
+    """Regulatory agencies: enforcement, content floor, campaign enforcement (MODEL.md §2)."""
 
     GROUP = "agencies"
 
     structure: str = spec(Structure.FRAGMENTED.value, symbol="structure",
                           choices=tuple(s.value for s in Structure), sweepable=False,
-                          doc="fragmented (five agencies) or unified (one regulator)")
+                          doc="fragmented (mandates, growth faction, local under-reporting) or "
+                              "unified (every dimension shared, no under-reporting)")
     tau_enforcement: float = spec(2.0, range=(0.25, 24.0), symbol="τ_E", unit="months",
                                   doc="bureaucratic time constant of enforcement")
     zeal: float = spec(0.3, range=(0.0, 2.0), symbol="ζ",
-                       doc="campaign overshoot of the enforcement target and of case counts")
-    harm_weight: float = spec(0.1, range=(0.0, 2.0), symbol="κ_H",
-                              doc="target added per unit of harm the agency perceives")
-    tau_information: float = spec(6.0, range=(0.5, 36.0), symbol="τ_I", unit="months",
-                                  doc="delay of an agency's own harm data (isolated islands)")
-    growth_faction: float = spec(0.5, range=(0.0, 1.0), symbol="γ_ind",
-                                 doc="industry agency's pull against enforcement × alignment")
-    capacity: float = spec(4.0, range=(0.0, 50.0), symbol="K", unit="cases/month",
-                           doc="cases opened per sector per month at full enforcement")
-    secondary_weight: float = spec(0.5, range=(0.0, 1.0), symbol="w_2",
-                                   doc="weight of a non-lead agency in a sector's enforcement")
-    visibility: float = spec(0.5, range=(0.0, 2.0), symbol="ν",
-                             doc="case-selection weight ∝ revenue^ν")
-    fine_rate: float = spec(0.02, range=(0.0, 1.0), symbol="φ",
-                            doc="fine as a share of annual revenue per unit of V/annual revenue")
+                       doc="campaign overshoot of the enforcement target")
+    harm_response: float = spec(0.6, range=(0.0, 5.0), symbol="k_r",
+                                doc="routine enforcement per unit of reported alarm above the knee")
+    harm_knee: float = spec(0.5, range=(0.0, 5.0), symbol="r_knee",
+                            doc="reported alarm above which an agency responds on its own")
+    content_floor: float = spec(0.5, range=(0.0, 1.0), symbol="E_c,min",
+                                doc="CAC's content enforcement in every phase")
+    content_filter: float = spec(0.6, range=(0.0, 1.0), symbol="k_c",
+                                 doc="content harm removed per unit of content enforcement")
+    case_rate: float = spec(1.0, range=(0.0, 20.0), symbol="c_0", unit="cases/month",
+                            doc="cases per sector a month ~ Poisson(c_0·(1 + E)): near-fixed")
+    visibility_base: float = spec(0.3, range=(0.0, 5.0), symbol="v_0",
+                                  doc="targeting weight ∝ V·revenue^(v_0 + v_1·L²)")
+    visibility_signal: float = spec(10.0, range=(0.0, 30.0), symbol="v_1",
+                                    doc="how steeply visibility of size rises with the signal")
+    fine_base: float = spec(0.0002, range=(0.0, 0.1), symbol="f_0",
+                            doc="fine rate per year of record at signal 0")
+    fine_signal: float = spec(0.01, range=(0.0, 0.5), symbol="f_1",
+                              doc="fine rate per year of record rises by f_1·L²")
     fine_cap: float = spec(0.10, range=(0.0, 1.0), symbol="f_cap",
-                           doc="legal cap on a fine, share of annual revenue")
-    violation_kept: float = spec(0.3, range=(0.0, 1.0), symbol="v_keep",
+                           doc="legal cap on a fine, share of annual revenue (assumed: a law)")
+    headline_severity: float = spec(0.5, range=(0.0, 3.0), symbol="s_head",
+                                    doc="fine × (revenue / sector's largest)^s_head")
+    violation_kept: float = spec(0.2, range=(0.0, 1.0), symbol="v_keep",
                                  doc="share of the violation record left after a fine")
-    remedy_cut: float = spec(0.4, range=(0.0, 1.0), symbol="r_a",
-                             doc="share of aggressiveness removed by a remedy")
-    remedy_revenue_cut: float = spec(0.05, range=(0.0, 1.0), symbol="r_R",
-                                     doc="share of revenue a remedy removes (exclusivity ended)")
+    campaign_cut: float = spec(0.4, range=(0.0, 1.0), symbol="r_a,camp",
+                               doc="share of aggressiveness a campaign sanction removes (L > ½)")
+    routine_cut: float = spec(0.1, range=(0.0, 1.0), symbol="r_a",
+                              doc="share of aggressiveness a routine sanction removes")
     blacklist_months: int = spec(12, range=(0, 120), symbol="T_BL", unit="months",
-                                 doc="months a sanctioned firm stays blacklisted")
-    blacklist_bonus: float = spec(2.0, range=(0.0, 20.0), symbol="b_BL",
-                                  doc="extra case-selection weight of a blacklisted firm")
-    suspension_months: int = spec(18, range=(0, 120), symbol="T_sus", unit="months",
-                                  doc="months a listing stays suspended after a campaign sanction")
-    suspension_top_k: int = spec(5, range=(0, 50), symbol="k_sus",
-                                 doc="sanctioned top-k firms of a sector in crackdown lose listing")
+                                 doc="months a firm fined in a campaign stays blacklisted")
+    blacklist_bonus: float = spec(1.0, range=(0.0, 20.0), symbol="b_BL",
+                                  doc="extra targeting weight of a blacklisted firm")
+    licence_freeze: float = spec(0.8, range=(0.0, 1.0), symbol="z_fr",
+                                 doc="content harm cut by a licence freeze (gated sectors)")
+    freeze_drag: float = spec(0.05, range=(0.0, 0.5), symbol="d_fr", unit="per month",
+                              doc="growth lost in a gated sector while its licences are frozen")
     merger_review: float = spec(1.0, range=(0.0, 1.0), symbol="μ",
                                 doc="chance an acquisition is blocked per unit of antitrust E")
     retroactive: bool = spec(True, symbol="retro", sweepable=False,
-                             doc="punish the whole violation record (else only recent harm)")
-    recent_harm_months: float = spec(6.0, range=(1.0, 60.0), symbol="τ_V,recent",
-                                     unit="months", doc="memory of recent harm without retroaction")
+                             doc="punish the whole record V (else only the last months' harm)")
+    recent_harm_months: float = spec(12.0, range=(1.0, 60.0), symbol="τ_V,recent",
+                                     unit="months", doc="memory of harm without retroaction")
 
 
 @dataclass(frozen=True, slots=True)
 class LocalParams(_Group):
-    """Local governments: fiscal dependence, protection, loyalty (MODEL.md §2)."""
+    """Local governments: fiscal dependence, protection, local backing (MODEL.md §2)."""
 
     GROUP = "local"
 
     n_provinces: int = spec(31, range=(1, 200), symbol="N_P", doc="number of provinces",
                             sweepable=False)
-    tax_rate: float = spec(0.1, range=(0.0, 1.0), symbol="t", doc="tax on firm revenue")
-    nontech_tax_ratio: float = spec(3.0, range=(0.0, 100.0), symbol="X_0",
-                                    doc="non-tech tax relative to tech tax at the start")
-    nontech_growth: float = spec(0.004, range=(-0.05, 0.05), symbol="g_X", unit="per month",
-                                 doc="growth of the non-tech tax base")
-    hub_concentration: float = spec(1.2, range=(0.0, 3.0), symbol="s_hub",
-                                    doc="Zipf exponent of firm location across provinces")
+    dependence_min: float = spec(0.05, range=(0.0, 1.0), symbol="d_lo",
+                                 doc="lowest fiscal dependence on tech (uniform draw)")
+    dependence_max: float = spec(0.4, range=(0.0, 1.0), symbol="d_hi",
+                                 doc="highest fiscal dependence on tech (uniform draw)")
     protection_min: float = spec(0.2, range=(0.0, 1.0), symbol="π_0",
                                  doc="protection at zero fiscal dependence")
     protection_slope: float = spec(0.8, range=(0.0, 5.0), symbol="π_d",
-                                   doc="protection per unit of fiscal dependence")
+                                   doc="protection per unit of fiscal dependence (fiscal link)")
     protection_cap: float = spec(0.9, range=(0.0, 1.0), symbol="π_max", doc="protection cap")
-    protection_targeting: float = spec(1.0, range=(0.0, 1.0), symbol="π_sel",
-                                       doc="how much protection lowers the odds of being targeted")
-    loyalty_enforcement: float = spec(0.1, range=(0.0, 1.0), symbol="λ_loc",
-                                      doc="enforcement a zealous locality adds in a campaign")
-    subsidy: float = spec(0.004, range=(0.0, 0.05), symbol="s_sub", unit="per month",
-                          doc="growth subsidy × alignment for aligned sectors")
+    subsidy: float = spec(0.005, range=(0.0, 0.05), symbol="s_sub", unit="per month",
+                          doc="local backing: growth subsidy × alignment × (1 − L)")
 
 
 @dataclass(frozen=True, slots=True)
 class FirmParams(_Group):
-    """Tech firms: learning, choice, growth, harm and rare events (MODEL.md §2, 'Tech firms')."""
+    """Tech firms: learning, deterrence, growth, pledges, rare events (MODEL.md §2)."""
 
     GROUP = "firms"
 
@@ -314,91 +391,111 @@ class FirmParams(_Group):
     tau_belief: float = spec(18.0, range=(0.5, 120.0), symbol="τ_ê", unit="months",
                              doc="time constant of learning the enforcement faced")
     demonstration: float = spec(0.5, range=(0.0, 1.0), symbol="δ_demo",
-                                doc="share of the gap to E closed by peers when a top-5 is hit")
-    beta: float = spec(8.0, range=(0.1, 50.0), symbol="β", doc="steepness of the best response")
-    reward: float = spec(0.35, range=(0.0, 2.0), symbol="r",
-                         doc="return to aggressiveness (scaled by the sector's factor)")
-    cost: float = spec(1.5, range=(0.0, 10.0), symbol="c",
+                                doc="peers' ê jumps to δ·E when a top-5 firm is fined in a "
+                                    "campaign")
+    beta: float = spec(5.0, range=(0.1, 50.0), symbol="β", doc="steepness of the best response")
+    reward: float = spec(0.25, range=(0.0, 2.0), symbol="r", doc="return to aggressiveness")
+    cost: float = spec(1.2, range=(0.0, 10.0), symbol="c",
                        doc="cost per unit of expected enforcement")
+    penalty_weight: float = spec(10.0, range=(0.0, 100.0), symbol="k_π",
+                                 doc="weight of the expected annual penalty per unit revenue")
+    aggressiveness_min: float = spec(0.1, range=(0.0, 1.0), symbol="a_lo",
+                                     doc="aggressiveness of a fully deterred firm")
     tau_aggressiveness: float = spec(6.0, range=(0.5, 60.0), symbol="τ_a", unit="months",
                                      doc="time constant of approaching the best response")
-    growth_base: float = spec(0.006, range=(-0.05, 0.1), symbol="g_0", unit="per month",
-                              doc="base revenue growth")
     growth_aggressiveness: float = spec(0.012, range=(0.0, 0.1), symbol="g_a", unit="per month",
                                         doc="growth per unit of aggressiveness")
     enforcement_drag: float = spec(0.02, range=(0.0, 0.2), symbol="d_e", unit="per month",
                                    doc="growth lost per unit of enforcement faced")
-    growth_noise: float = spec(0.01, range=(0.0, 0.2), symbol="σ_g", unit="per month",
+    growth_noise: float = spec(0.02, range=(0.0, 0.2), symbol="σ_g", unit="per month",
                                doc="standard deviation of monthly growth shocks")
-    revenue_sigma: float = spec(1.2, range=(0.0, 4.0), symbol="σ_R",
+    growth_type_sd: float = spec(0.002, range=(0.0, 0.05), symbol="σ_type", unit="per month",
+                                 doc="sd of firms' persistent growth types")
+    revenue_sigma: float = spec(1.3, range=(0.0, 4.0), symbol="σ_R",
                                 doc="log-sd of initial revenues (heavy-tailed firm sizes)")
-    acquisition_rate: float = spec(0.1, range=(0.0, 1.0), symbol="p_acq", unit="per month",
-                                   doc="monthly chance a top firm tries an acquisition, × a")
-    acquirer_top_k: int = spec(5, range=(1, 100), symbol="k_acq",
-                               doc="how many of a sector's largest firms may acquire")
-    violation_decay: float = spec(0.02, range=(0.0, 1.0), symbol="δ_V", unit="per month",
-                                  doc="decay of the violation record V")
-    hhi_harm: float = spec(2.0, range=(0.0, 20.0), symbol="κ_HHI",
-                           doc="competition harm multiplied by (1 + κ·HHI)")
-    pledge_probability: float = spec(0.15, range=(0.0, 1.0), symbol="p_pl", unit="per month",
-                                     doc="monthly chance a firm pledges during a crackdown")
-    pledge_cost: float = spec(0.03, range=(0.0, 0.5), symbol="c_pl",
-                              doc="one-off revenue cost of a pledge")
-    pledge_effect: float = spec(0.5, range=(0.0, 1.0), symbol="e_pl",
-                                doc="cut in targeting odds and in the alarm a pledger adds")
-    defiance_rate: float = spec(0.02, range=(0.0, 1.0), symbol="p_def", unit="per month",
-                                doc="defiance chance per unit of economy share × (1 − ê)")
-    defiance_top_k: int = spec(10, range=(1, 100), symbol="k_def",
-                               doc="how many of the economy's largest firms may defy")
-    listing_rate: float = spec(0.004, range=(0.0, 1.0), symbol="p_list", unit="per month",
-                               doc="monthly chance a data-rich large firm lists abroad, × (1 − E)")
-    listing_data_min: float = spec(0.3, range=(0.0, 1.0), symbol="d_list",
-                                   doc="data-harm profile that makes a sector data-rich")
-    exit_revenue: float = spec(0.03, range=(0.0, 1.0), symbol="R_exit",
-                               doc="exit below this share of the initial median revenue")
-    entry_rate: float = spec(1.0, range=(0.0, 50.0), symbol="λ_entry",
-                             unit="per 100 firms per month",
-                             doc="entries per 100 initial firms of a sector a month, × confidence")
-    entrant_size: float = spec(0.3, range=(0.01, 10.0), symbol="R_entry",
-                               doc="entrant revenue as a share of the initial median revenue")
-    initial_belief: float = spec(0.15, range=(0.0, 1.0), symbol="ê_0",
-                                 doc="upper bound of initial expected enforcement (uniform)")
+    violation_decay: float = spec(0.01, range=(0.0, 1.0), symbol="δ_V", unit="per month",
+                                  doc="decay of the violation record V (old conduct stays)")
+    acquisition_rate: float = spec(0.0, range=(0.0, 1.0), symbol="p_acq", unit="per month",
+                                   doc="monthly chance a top-5 firm tries an acquisition, × a")
+    exit_revenue: float = spec(0.3, range=(0.0, 10.0), symbol="R_exit",
+                               doc="exit below R_exit × the 5 % quantile of initial revenue, "
+                                   "× economy growth")
+    entry_rate: float = spec(0.05, range=(0.0, 1.0), symbol="p_ent", unit="per month",
+                             doc="chance an exited firm's place is refilled, × confidence")
+    entrant_size: float = spec(3.0, range=(0.01, 100.0), symbol="R_entry",
+                               doc="entrant revenue in multiples of the exit floor")
+    pledge_top: int = spec(5, range=(0, 50), symbol="n_pl",
+                           doc="how many of a sector's largest firms may pledge (0: no pledges)")
+    pledge_cost: float = spec(0.003, range=(0.0, 0.5), symbol="c_pl",
+                              doc="one-off revenue cost of a pledge; pledge when the expected "
+                                  "annual penalty per unit revenue exceeds it")
+    pledge_targeting: float = spec(0.3, range=(0.0, 1.0), symbol="e_pl,w",
+                                   doc="cut in a pledger's targeting weight")
+    pledge_alarm: float = spec(0.6, range=(0.0, 1.0), symbol="e_pl,A",
+                               doc="perceived alarm × (1 − e·pledged revenue share)")
+    pledge_restraint: float = spec(0.2, range=(0.0, 1.0), symbol="e_pl,a",
+                                   doc="share of aggressiveness a pledge removes")
+    defiance_rate: float = spec(0.01, range=(0.0, 1.0), symbol="d_0", unit="per month",
+                                doc="defiance hazard × (share/0.1)² × (1 − E) × (1 − alignment)")
+    listing_rate: float = spec(0.002, range=(0.0, 1.0), symbol="l_0", unit="per month",
+                               doc="listing hazard × (1 − alignment)² × (1 − E) × climate factor")
+    listing_privacy_min: float = spec(0.2, range=(0.0, 1.0), symbol="d_list",
+                                      doc="privacy-harm profile that makes a sector data-rich")
 
 
 @dataclass(frozen=True, slots=True)
 class PublicParams(_Group):
-    """The public and the markets: grievance, scandals, valuation, pain (MODEL.md §2)."""
+    """The public: grievance from harm against tolerance, bounded scandals (MODEL.md §2)."""
 
     GROUP = "public"
 
-    tau_grievance: float = spec(12.0, range=(0.5, 120.0), symbol="τ_G,mem", unit="months",
-                                doc="memory of harm intensity in grievance")
-    scandal_rate: float = spec(0.25, range=(0.0, 10.0), symbol="λ_S", unit="per month",
-                               doc="scandal rate per unit of harm intensity H")
+    tau_grievance: float = spec(12.0, range=(0.5, 120.0), symbol="τ_G", unit="months",
+                                doc="memory of harm (relative to tolerance) in grievance")
+    tolerance_growth: float = spec(0.005, range=(0.0, 0.05), symbol="g_Y", unit="per month",
+                                   doc="growth of the economy and of tolerance of harm")
+    scandal_rate: float = spec(0.25, range=(0.0, 10.0), symbol="λ_0", unit="per month",
+                               doc="scandal rate × alarm²")
     scandal_alpha: float = spec(1.5, range=(1.01, 10.0), symbol="α",
                                 doc="Pareto tail index of scandal magnitudes")
+    scandal_cap: float = spec(50.0, range=(1.0, 1000.0), symbol="m_cap",
+                              doc="largest scandal magnitude (truncated Pareto)")
     amplification: float = spec(1.0, range=(0.0, 10.0), symbol="m_SM",
                                 doc="social-media amplification of scandal magnitudes")
-    scandal_grievance: float = spec(0.02, range=(0.0, 1.0), symbol="κ_S",
-                                    doc="grievance added per unit of scandal magnitude")
-    defiance_alarm: float = spec(0.5, range=(0.0, 5.0), symbol="A_def",
-                                 doc="alarm added by a public act of defiance")
-    listing_alarm: float = spec(0.4, range=(0.0, 5.0), symbol="A_list",
-                                doc="alarm added by a foreign listing (sovereignty)")
-    tau_event_alarm: float = spec(6.0, range=(0.5, 60.0), symbol="τ_ev", unit="months",
-                                  doc="decay of alarm from defiance and listings")
+    scandal_heat: float = spec(0.02, range=(0.0, 1.0), symbol="k_sc",
+                               doc="scandal heat added per unit of magnitude")
+    heat_decay: float = spec(0.8, range=(0.0, 1.0), symbol="h_dec",
+                             doc="share of scandal heat left after a month")
+    defiance_heat: float = spec(0.5, range=(0.0, 5.0), symbol="A_def",
+                                doc="scandal heat added by a public act of defiance")
+    listing_heat: float = spec(0.2, range=(0.0, 5.0), symbol="A_list",
+                               doc="scandal heat added by a foreign listing (sovereignty)")
+
+
+@dataclass(frozen=True, slots=True)
+class MarketParams(_Group):
+    """Markets and pain: valuation, drawdown, growth shortfall, jobs (MODEL.md §2)."""
+
+    GROUP = "markets"
+
     valuation_rho: float = spec(1.0, range=(0.0, 10.0), symbol="ρ",
                                 doc="valuation multiple × exp(−ρ·Ê_market)")
-    volatility_penalty: float = spec(2.0, range=(0.0, 20.0), symbol="ρ_vol",
-                                     doc="valuation multiple × exp(−ρ_vol·policy volatility)")
+    growth_valuation: float = spec(1.0, range=(0.0, 10.0), symbol="k_g",
+                                   doc="valuation multiple × exp(k_g·(expected growth − trend))")
     tau_market: float = spec(3.0, range=(0.5, 36.0), symbol="τ_m", unit="months",
                              doc="investors' perception delay of enforcement")
-    peak_decay: float = spec(0.02, range=(0.0, 0.5), symbol="δ_peak", unit="per month",
-                             doc="decay of the valuation peak against which pain is measured")
-    growth_pain: float = spec(8.0, range=(0.0, 100.0), symbol="w_g",
-                              doc="pain per unit of monthly growth below trend")
-    jobs_pain: float = spec(0.5, range=(0.0, 10.0), symbol="w_J",
-                            doc="pain per unit share of firms exited in the last year")
+    peak_decay: float = spec(0.01, range=(0.0, 0.5), symbol="δ_peak", unit="per month",
+                             doc="decay of the peaks against which drawdown and jobs are measured")
+    trend_months: float = spec(60.0, range=(1.0, 600.0), symbol="τ_tr", unit="months",
+                               doc="planners' growth trend adapts over τ_tr (frozen in crackdown)")
+    level_months: float = spec(24.0, range=(1.0, 600.0), symbol="τ_lvl", unit="months",
+                               doc="planners' revenue path re-bases over τ_lvl (frozen in "
+                                   "crackdown)")
+    weight_drawdown: float = spec(0.3, range=(0.0, 10.0), symbol="w_v",
+                                  doc="pain per unit of valuation drawdown")
+    weight_shortfall: float = spec(1.0, range=(0.0, 10.0), symbol="w_g",
+                                   doc="pain per unit of log revenue below the planners' path")
+    weight_jobs: float = spec(0.5, range=(0.0, 10.0), symbol="w_j",
+                              doc="pain per unit of job loss (Σ revenue^0.8 below its peak)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,10 +506,13 @@ class SectorSpec(_Group):
 
     name: str = spec("sector", symbol="s", doc="sector name", sweepable=False)
     harm_competition: float = spec(0.2, range=(0.0, 1.0), symbol="h_comp",
-                                   doc="harm profile: competition")
-    harm_data: float = spec(0.2, range=(0.0, 1.0), symbol="h_data",
-                            doc="harm profile: data and privacy (content, minors)")
-    harm_labour: float = spec(0.2, range=(0.0, 1.0), symbol="h_lab", doc="harm profile: labour")
+                                   doc="harm profile: competition (scaled by HHI / HHI_0)")
+    harm_privacy: float = spec(0.2, range=(0.0, 1.0), symbol="h_priv",
+                               doc="harm profile: privacy (data)")
+    harm_content: float = spec(0.0, range=(0.0, 1.0), symbol="h_cont",
+                               doc="harm profile: content (political and social stability)")
+    harm_labour: float = spec(0.2, range=(0.0, 1.0), symbol="h_lab",
+                              doc="harm profile: labour")
     harm_finance: float = spec(0.2, range=(0.0, 1.0), symbol="h_fin",
                                doc="harm profile: financial risk")
     alignment: float = spec(0.2, range=(0.0, 1.0), symbol="α_s",
@@ -421,15 +521,21 @@ class SectorSpec(_Group):
                             doc="lead agency", sweepable=False)
     ban_possible: bool = spec(False, symbol="ban_s", doc="a crackdown may end in a sector ban",
                               sweepable=False)
-    reward_factor: float = spec(1.0, range=(0.0, 3.0), symbol="r_s/r",
-                                doc="sector's return to aggressiveness relative to r")
+    licence_gate: bool = spec(False, symbol="gate_s", sweepable=False,
+                              doc="licences gate new products: a crackdown freezes them")
     revenue_share: float = spec(0.2, range=(0.0, 1.0), symbol="w_s",
-                                doc="share of firms founded in this sector at the start")
+                                doc="share of revenue at the start (firms split evenly)")
+    growth: float = spec(0.005, range=(-0.05, 0.1), symbol="g_s", unit="per month",
+                         doc="base monthly revenue growth")
+    initial_alarm: float = spec(0.45, range=(0.0, 5.0), symbol="A_0",
+                                doc="true alarm at the start: sets the public's tolerance of "
+                                    "the sector's harm (harm / tolerance at t = 0)")
 
     @property
-    def harms(self) -> tuple[float, float, float, float]:
+    def harms(self) -> tuple[float, float, float, float, float]:
         """Harm profile in the order of :data:`sim.states.HARM_DIMENSIONS`."""
-        return (self.harm_competition, self.harm_data, self.harm_labour, self.harm_finance)
+        return (self.harm_competition, self.harm_privacy, self.harm_content, self.harm_labour,
+                self.harm_finance)
 
     def _extra_checks(self) -> list[Problem]:
         key = f"sectors.{self.name}"
@@ -438,22 +544,26 @@ class SectorSpec(_Group):
         return []
 
 
-def _sector(name: str, harms: tuple[float, float, float, float], alignment: float,
-            lead: str, ban: bool = False, share: float = 0.2) -> SectorSpec:
-    comp, data, labour, fin = harms
-    return SectorSpec(name=name, harm_competition=comp, harm_data=data, harm_labour=labour,
-                      harm_finance=fin, alignment=alignment, lead_agency=lead, ban_possible=ban,
-                      revenue_share=share)
+def _sector(name: str, harms: tuple[float, float, float, float, float], alignment: float,
+            lead: str, share: float, growth: float, alarm: float, *, ban: bool = False,
+            gate: bool = False) -> SectorSpec:
+    comp, privacy, content, labour, fin = harms
+    return SectorSpec(name=name, harm_competition=comp, harm_privacy=privacy,
+                      harm_content=content, harm_labour=labour, harm_finance=fin,
+                      alignment=alignment, lead_agency=lead, ban_possible=ban, licence_gate=gate,
+                      revenue_share=share, growth=growth, initial_alarm=alarm)
 
 
 DEFAULT_SECTORS: tuple[SectorSpec, ...] = (
-    _sector("platform", (0.5, 0.3, 0.2, 0.0), 0.3, "antitrust"),
-    _sector("fintech", (0.2, 0.2, 0.0, 0.6), 0.2, "finance"),
-    _sector("edtech", (0.1, 0.2, 0.3, 0.4), 0.1, "education", ban=True),
-    _sector("gaming", (0.1, 0.5, 0.1, 0.0), 0.1, "cyberspace"),
-    _sector("ai", (0.1, 0.6, 0.1, 0.0), 0.9, "cyberspace"),
+    _sector("platform", (0.45, 0.2, 0.05, 0.25, 0.0), 0.3, "antitrust", 0.40, 0.004, 0.44),
+    _sector("fintech", (0.15, 0.15, 0.0, 0.0, 0.7), 0.2, "finance", 0.20, 0.005, 0.44),
+    _sector("edtech", (0.05, 0.1, 0.35, 0.1, 0.2), 0.1, "education", 0.12, 0.005, 0.47,
+            ban=True),
+    _sector("gaming", (0.1, 0.2, 0.6, 0.05, 0.0), 0.1, "cyberspace", 0.23, 0.004, 0.47,
+            gate=True),
+    _sector("ai", (0.1, 0.3, 0.5, 0.1, 0.0), 0.9, "cyberspace", 0.05, 0.0045, 0.06),
 )
-"""MODEL.md §2's sector table."""
+"""MODEL.md §2's sector table. AI's growth is 0.0045 + local backing s_sub·α = 0.009."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,9 +605,9 @@ class RunParams(_Group):
 
     GROUP = "run"
 
-    months: int = spec(240, range=(1, 6000), symbol="T", unit="months", doc="horizon",
+    months: int = spec(360, range=(1, 6000), symbol="T", unit="months", doc="horizon",
                        sweepable=False)
-    start_date: str = spec("2010-01", symbol="t_0", doc="calendar month of step 0 (YYYY-MM)",
+    start_date: str = spec("2008-01", symbol="t_0", doc="calendar month of step 0 (YYYY-MM)",
                            sweepable=False)
     firm_panel_every: int = spec(0, range=(0, 6000), symbol="Δ_panel", unit="months",
                                  doc="firm panel interval in months; 0 turns it off",
@@ -528,10 +638,12 @@ def parse_month(text: str) -> _dt.date:
 
 GROUPS: dict[str, type] = {
     "leadership": LeadershipParams,
+    "information": InformationParams,
     "agencies": AgencyParams,
     "local": LocalParams,
     "firms": FirmParams,
     "public": PublicParams,
+    "markets": MarketParams,
     "run": RunParams,
 }
 """Scalar parameter groups by name, in documentation order (sectors and exogenous are tables)."""
@@ -542,10 +654,12 @@ class Params:
     """All parameters of one run. Immutable; derive variants with :meth:`override`."""
 
     leadership: LeadershipParams = field(default_factory=LeadershipParams)
+    information: InformationParams = field(default_factory=InformationParams)
     agencies: AgencyParams = field(default_factory=AgencyParams)
     local: LocalParams = field(default_factory=LocalParams)
     firms: FirmParams = field(default_factory=FirmParams)
     public: PublicParams = field(default_factory=PublicParams)
+    markets: MarketParams = field(default_factory=MarketParams)
     sectors: tuple[SectorSpec, ...] = DEFAULT_SECTORS
     exogenous: ExogenousParams = field(default_factory=ExogenousParams)
     run: RunParams = field(default_factory=RunParams)

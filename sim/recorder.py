@@ -88,10 +88,11 @@ class EventLog:
         self.rows: list[tuple] = []
 
     def add(self, month: int, kind: str, sector: str, firm_id: int, firm_revenue: float,
-            agency: str, magnitude: float, fine: float, detail: str = "") -> None:
+            agency: str, magnitude: float, fine: float, detail: str = "",
+            cause: str = "") -> None:
         """Append one event (see :data:`sim.schema.EVENT_COLUMNS`)."""
         self.rows.append((month, kind, sector, firm_id, firm_revenue, agency, magnitude, fine,
-                          detail))
+                          detail, cause))
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame with schema dtypes."""

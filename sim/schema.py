@@ -59,20 +59,36 @@ SERIES_AGGREGATES: tuple[Column, ...] = (
     Column("mean_protection", "float64", "share", "revenue-weighted local protection faced"),
     Column("mean_fiscal_dependence", "float64", "share", "mean provincial tech tax / all tax"),
     Column("foreign_climate", "float64", "index", "exogenous foreign regulatory climate"),
-    Column("macro_shock", "float64", "share", "exogenous macro slump added to pain"),
+    Column("macro_shock", "float64", "share", "macro slump added to economy pain (exogenous "
+           "series plus scheduled shocks)"),
+    Column("campaign_climate", "float64", "[0,1]", "the leadership's campaign climate K"),
 )
 
 SECTOR_QUANTITIES: tuple[Column, ...] = (
     Column("phase", "category", "", "the sector's phase (LOOSE, CRACKDOWN, COMPROMISE, BANNED)"),
     Column("signal", "float64", "[0,1]", "leadership signal L_s (0 growth first, 1 control)"),
     Column("floor", "float64", "[0,1]", "regulatory floor F_s"),
-    Column("threshold", "float64", "alarm", "effective alarm threshold θ_s this month"),
-    Column("enforcement", "float64", "[0,1]", "mean agency enforcement intensity E_s"),
+    Column("threshold", "float64", "alarm", "onset threshold θ_s this month (after spillover and "
+           "the campaign climate)"),
+    Column("enforcement", "float64", "[0,1]", "the lead agency's enforcement E_s"),
+    Column("content_enforcement", "float64", "[0,1]", "CAC's content enforcement E_c,s "
+           "(≥ its floor in every phase)"),
     Column("enforcement_faced", "float64", "[0,1]", "revenue-weighted enforcement firms face e"),
     Column("expected_enforcement", "float64", "[0,1]", "revenue-weighted firms' belief ê"),
-    Column("alarm", "float64", "alarm", "true alarm A_s: grievance + event alarm"),
-    Column("perceived_alarm", "float64", "alarm", "alarm as the leadership perceives it (τ_G)"),
-    Column("grievance", "float64", "alarm", "public grievance G_s"),
+    Column("alarm", "float64", "alarm", "true alarm A_s: grievance + scandal heat"),
+    Column("perceived_alarm", "float64", "alarm", "alarm as the leadership perceives it Â_s: "
+           "its channels' mix, moved toward the true alarm by transparency, less pledges"),
+    Column("grievance", "float64", "alarm", "public grievance G_s: memory of harm / tolerance"),
+    Column("scandal_heat", "float64", "alarm", "decaying heat of scandals, defiance, listings"),
+    Column("report_public", "float64", "alarm", "public channel (censored alarm), delayed"),
+    Column("report_agency", "float64", "alarm", "agencies' reports (mandate dimensions, growth "
+           "faction's discount), delayed"),
+    Column("report_local", "float64", "alarm", "provinces' reports (fiscal under-reporting), "
+           "delayed"),
+    Column("transparency", "float64", "[0,1]", "X_s: how far the leadership's view is moved to "
+           "the true alarm (revelation, campaign climate)"),
+    Column("revealed_gap", "float64", "θ_s", "hidden harm revealed in the current or last "
+           "crackdown: max X·(A − channels' mix)/θ_s"),
     Column("harm", "float64", "revenue units", "harm done this month, all dimensions"),
     *(
         Column(f"harm_{dim}", "float64", "revenue units", f"harm done this month: {dim}")
@@ -82,13 +98,17 @@ SECTOR_QUANTITIES: tuple[Column, ...] = (
     Column("revenue", "float64", "revenue units", "monthly revenue of the sector's live firms"),
     Column("valuation", "float64", "index", "revenue × valuation multiple (index share)"),
     Column("drawdown", "float64", "share", "sector valuation below its decaying peak"),
-    Column("perceived_pain", "float64", "share",
-           "pain the leadership weighs for this sector: (1−w_P)·economy pain + w_P·drawdown, "
-           "perceived with delay τ_P"),
+    Column("pain_shortfall", "float64", "log", "revenue below the planners' path (frozen in a "
+           "crackdown)"),
+    Column("pain_jobs", "float64", "share", "job loss: Σ revenue^0.8 below its decaying peak"),
+    Column("pain", "float64", "share", "sector pain w_v·drawdown + w_g·shortfall + w_j·jobs"),
+    Column("perceived_pain", "float64", "share", "pain the leadership weighs for this sector: "
+           "(1−w_P)·economy pain (with macro shocks) + w_P·sector pain, delayed τ_P"),
     Column("n_firms", "int64", "firms", "live firms"),
-    Column("aggressiveness", "float64", "[0,1]", "revenue-weighted mean aggressiveness H_s"),
+    Column("aggressiveness", "float64", "[0,1]", "revenue-weighted mean aggressiveness a"),
     Column("violation_record", "float64", "revenue units", "Σ violation records V"),
     Column("protection", "float64", "[0,1]", "revenue-weighted local protection faced"),
+    Column("pledged_share", "float64", "share", "revenue share of firms under a pledge"),
     Column("cases", "int64", "cases", "cases opened in the sector"),
     Column("fines", "float64", "revenue units", "fines imposed in the sector"),
     Column("scandals", "int64", "scandals", "scandals in the sector"),
@@ -97,16 +117,20 @@ SECTOR_QUANTITIES: tuple[Column, ...] = (
 EVENT_COLUMNS: tuple[Column, ...] = (
     Column("month", "int64", "month", "month of the event"),
     Column("kind", "category", "", "scandal, defiance, foreign_listing, sanction, "
-           "listing_suspension, acquisition, entry, exit, sector_ban, phase_change, scheduled"),
+           "listing_suspension, acquisition, entry, exit, sector_ban, phase_change, scheduled, "
+           "pledge, revelation"),
     Column("sector", "category", "", "sector name ('' for economy-wide events)"),
     Column("firm_id", "int64", "id", "Mesa unique_id of the firm involved (-1: none)"),
     Column("firm_revenue", "float64", "revenue units", "its monthly revenue (NaN: no firm)"),
     Column("agency", "category", "", "agency involved ('' : none)"),
-    Column("magnitude", "float64", "", "scandal magnitude; fine share of annual revenue; alarm "
-           "added; acquired revenue; new phase's severity code; scheduled magnitude"),
+    Column("magnitude", "float64", "", "scandal magnitude; fine share of annual revenue; heat "
+           "added; acquired revenue; new phase's code; scheduled magnitude; pledge cost; "
+           "revealed gap"),
     Column("fine", "float64", "revenue units", "fine amount (0 unless a sanction)"),
-    Column("detail", "category", "", "new phase for phase_change, reason for exit, "
-           "scheduled kind"),
+    Column("detail", "category", "", "new phase for phase_change, reason for exit, scheduled "
+           "kind"),
+    Column("cause", "category", "", "why: a phase change's cause (scandal, defiance, listing, "
+           "campaign, hard, pain, relief, ban), what revealed hidden harm ('' : none)"),
 )
 
 PANEL_COLUMNS: tuple[Column, ...] = (

@@ -51,6 +51,22 @@ class EventKind(StrEnum):
     SECTOR_BAN = "sector_ban"
     PHASE_CHANGE = "phase_change"
     SCHEDULED = "scheduled"
+    PLEDGE = "pledge"
+    REVELATION = "revelation"
+
+
+class Cause(StrEnum):
+    """Why a phase changed (the ``cause`` column of a ``phase_change`` event)."""
+
+    SCANDAL = "scandal"  # perceived alarm above θ_s and a scandal above m_trig
+    DEFIANCE = "defiance"  # ... and a public act of defiance
+    LISTING = "listing"  # ... and a foreign listing
+    CAMPAIGN = "campaign"  # ... and a campaign elsewhere (the climate's reach)
+    HARD = "hard"  # perceived alarm above h·θ_s, no trigger needed
+    PAIN = "pain"  # CRACKDOWN → COMPROMISE: perceived pain above what the alarm justifies
+    RELIEF = "relief"  # COMPROMISE → LOOSE: pain eased below r_P·θ_P
+    BAN = "ban"  # CRACKDOWN → BANNED: ban pressure reached C_ban
+    RULES = "rules"  # rules mode has no phases; never used as a cause
 
 
 class ScheduledKind(StrEnum):
@@ -62,19 +78,26 @@ class ScheduledKind(StrEnum):
     MACRO_SHOCK = "macro_shock"  # a slump that adds `magnitude` to economic pain, then fades
 
 
-HARM_DIMENSIONS: tuple[str, ...] = ("competition", "data", "labour", "finance")
-"""The four harm dimensions of MODEL.md §2, in the order of a sector's harm profile."""
+HARM_DIMENSIONS: tuple[str, ...] = ("competition", "privacy", "content", "labour", "finance")
+"""The five harm dimensions of MODEL.md §2, in the order of a sector's harm profile. v1's
+``data`` dimension is split into ``privacy`` and ``content`` (CAC is strict on content in every
+phase while lax on the rest)."""
+
+CONTENT = HARM_DIMENSIONS.index("content")
+"""Index of the content dimension (filtered by CAC's content floor, cut by a licence freeze)."""
 
 AGENCIES: tuple[str, ...] = ("antitrust", "cyberspace", "finance", "education", "industry")
 """The agencies of the fragmented structure. ``industry`` is the growth faction."""
 
-AGENCY_HARM: dict[str, str | None] = {
-    "antitrust": "competition",
-    "cyberspace": "data",
-    "finance": "finance",
-    "education": "labour",
-    "industry": None,
+AGENCY_MANDATE: dict[str, tuple[str, ...]] = {
+    "antitrust": ("competition",),
+    "cyberspace": ("privacy", "content"),
+    "finance": ("finance",),
+    "education": ("content", "finance"),
+    "industry": (),
 }
-"""The harm dimension each agency watches (its own 'isolated island' of information)."""
+"""The harm dimensions each agency watches and reports (its 'information island'). The CAC
+(``cyberspace``) watches content in every sector; ``industry`` (MIIT, the growth faction) has no
+enforcement mandate: it sponsors aligned sectors and discounts their reported harm."""
 
 UNIFIED_AGENCY = "unified"

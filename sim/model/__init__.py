@@ -1,0 +1,19 @@
+"""The model (MODEL.md v2): one module per mechanism, :mod:`sim.model.model` wires the month.
+
+=====================  ==================================================================
+module                 mechanism (MODEL.md §2)
+=====================  ==================================================================
+``firms``              harm, learning, deterrence, growth, pledges, rare events
+``local``              fiscal dependence, protection, local under-reporting
+``agencies``           enforcement, the CAC's content floor, campaign enforcement
+``public``             grievance from harm against tolerance, bounded scandals
+``information``        the leadership's channels, their biases and delays, revelation
+``markets``            valuation and the pain stocks
+``leadership``         signal, phases, floor, campaign climate, bans, rules mode
+``model``              :class:`RegulatoryModel`: the month's order (MODEL.md §3)
+=====================  ==================================================================
+"""
+
+from .model import RegulatoryModel
+
+__all__ = ["RegulatoryModel"]
