@@ -5,14 +5,15 @@
     python benchmarks/bench.py --json out.json # also write the raw figures
     python benchmarks/bench.py --parts ab      # only (a) and (b); any subset of abcd
 
-(a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months; build, run,
-    frame the series and the events; median of 7 runs after a warm-up;
+(a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months (v1's horizon,
+    set explicitly so that v1 and v2 compare; v2's default is 360); build, run, frame the series
+    and the events; median of 7 runs after a warm-up;
 (b) microseconds per firm-step at 300, 3,000 and 30,000 firms (120 months; the mean number of
     live firms over the run is the divisor), next to microseconds per agent-step of Mesa's own
     Boltzmann wealth example (mesa.examples.BoltzmannWealth, 60 steps, one agent per cell)
     timed by the same harness (the model built untimed, then `step()` called in a timed loop);
     the ratio; and the exponent of time against firms (log-log fit over the three sizes);
-(c) sweep throughput: a 200-run sweep (Latin hypercube over θ_A and θ_P, 40 points × 5 seeds,
+(c) sweep throughput: a 200-run sweep (Latin hypercube over θ and θ_P, 40 points × 5 seeds,
     the baseline run at each) written to a results folder by `run_scenario`, with 1 and 2 local
     worker processes and with a local dask cluster of 2 workers (its start-up timed apart);
 (d) the peak resident memory of the coordinating process (each sweep runs in a fresh child
@@ -56,8 +57,8 @@ design = "latin_hypercube"
 samples = {points}
 
 [sweep.parameters]
-"leadership.theta_alarm" = {{ range = [0.35, 0.85] }}
-"leadership.theta_pain" = {{ range = [0.25, 0.65] }}
+"leadership.theta_alarm" = {{ range = [0.6, 1.5] }}
+"leadership.theta_pain" = {{ range = [0.3, 0.8] }}
 """
 
 SWEEP_OUTPUTS = """series = ["phase", "enforcement", "signal", "valuation_index", "pain", "harm",

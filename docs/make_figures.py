@@ -37,8 +37,11 @@ from sim.scenario import load_scenario  # noqa: E402
 from sim.store import load_results  # noqa: E402
 
 OUT = ROOT / "docs" / "figures"
-SCENARIOS = ("baseline", "rules_based", "no_zeal", "faster_feedback")
-SWEEP = {"leadership.theta_alarm": (0.4, 0.55, 0.7), "leadership.theta_pain": (0.3, 0.45, 0.6)}
+SCENARIOS = ("baseline", "rules_based", "unified_regulator", "faster_feedback")
+"""The baseline and three hypotheses: rules against campaigns, and the information deficit as
+bias (unified regulator) against lag (faster feedback), MODEL.md §2 and §7."""
+SWEEP = {"leadership.theta_alarm": (0.7, 1.0, 1.3), "leadership.theta_pain": (0.35, 0.5, 0.65)}
+"""θ and θ_P around their v2 defaults (1.0 and 0.5)."""
 SWEEP_METRIC = "share_crackdown"
 DPI = 110
 

@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=_cmd_validate)
 
     lst = sub.add_parser("list", help="list the scenarios with their descriptions",
-                         description="List the scenario files of a folder.")
+                         description="List the scenario files of a folder and of its "
+                                     "subfolders (such as ablations/).")
     lst.add_argument("--dir", type=Path, default=None, metavar="DIR",
                      help="scenario folder (default: ./scenarios)")
     lst.set_defaults(func=_cmd_list)
@@ -301,9 +302,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if not entries:
         print(f"{folder}: no scenario files")
         return EXIT_OK
-    width = max(len(p.name) for p, _, _ in entries)
-    for path, _name, description in entries:
-        print(f"{path.name:<{width}}  {description or '(unreadable: run regcycle validate)'}")
+    shown = [path.relative_to(folder).as_posix() for path, _, _ in entries]
+    width = max(map(len, shown))
+    for label, (_path, _name, description) in zip(shown, entries, strict=True):
+        print(f"{label:<{width}}  {description or '(unreadable: run regcycle validate)'}")
     return EXIT_OK
 
 

@@ -5,9 +5,10 @@ through :func:`sim.runner.run_scenario` into a results root, and hand the folder
 :mod:`sim.analysis` and :mod:`sim.plots`. One switch makes the same notebook a smoke test in CI
 and a full experiment on a desk:
 
-* ``REGCYCLE_NOTEBOOK_SIZE``: ``full`` (default; 20 seeds, 240 months, sweeps of hundreds of
-  points) or ``quick`` (three seeds, 156 months — long enough for the counterfactual's 2022
-  events —, tiny sweeps: well under a minute a notebook);
+* ``REGCYCLE_NOTEBOOK_SIZE``: ``full`` (default; 20 seeds, 360 months, sweeps of hundreds of
+  points) or ``quick`` (three seeds, 180 months from 2008-01 — to the end of 2022: past the
+  first crackdowns, which v2 puts mostly in 2016–2024, and the counterfactual's 2022 events —,
+  tiny sweeps: well under a minute a notebook);
 * ``REGCYCLE_NOTEBOOK_RESULTS``: the results root (default ``<repo>/results/notebooks``, which
   git ignores; a temporary folder when the package is not run from a checkout);
 * ``REGCYCLE_NOTEBOOK_WORKERS``: worker processes (default: the size's);
@@ -60,6 +61,7 @@ HYPOTHESES: tuple[str, ...] = (
     "ai_honeymoon_ends",
     "loud_public_sphere",
     "no_retroactive",
+    "open_information",
     "counterfactual_2020",
 )
 """The policy hypotheses of MODEL.md §6, as scenario files of ``scenarios/`` (baseline aside)."""
@@ -73,7 +75,7 @@ class NotebookSize:
         name: ``quick`` or ``full``.
         seeds: replications per scenario (the first seeds of the scenario's root: every
             scenario extending the baseline gets the same ones, common random numbers).
-        months: run length (None: the scenario's own, 240).
+        months: run length (None: the scenario's own, 360).
         workers: worker processes (1 runs in the notebook's own process).
         n_boot: bootstrap resamples for intervals.
         morris_trajectories: Morris trajectories (``sweep.samples`` of the Morris design).
@@ -120,7 +122,7 @@ def _cpus() -> int:
 
 
 SIZES: dict[str, NotebookSize] = {
-    "quick": NotebookSize("quick", seeds=3, months=156, workers=1, n_boot=300,
+    "quick": NotebookSize("quick", seeds=3, months=180, workers=1, n_boot=300,
                           morris_trajectories=2, sobol_samples=2, sweep_seeds=1,
                           sweep_months=60),
     "full": NotebookSize("full", seeds=20, months=None, workers=_cpus(), n_boot=2000,

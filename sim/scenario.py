@@ -6,14 +6,15 @@ of :mod:`sim.params`::
     [scenario]
     name = "rules_based"
     description = "Rules instead of campaigns"
-    extends = "baseline.toml"          # optional; relative to this file; chains allowed
+    extends = "baseline.toml"          # optional; relative to this file ("../baseline.toml"
+                                        # from scenarios/ablations/); chains allowed
 
     [run]
-    months = 240
+    months = 360
     replications = 8                    # either replications (+ seed, the root) ...
     seed = 20240601
     # seeds = [1, 2, 3]                 # ... or an explicit list of per-run seeds
-    start_date = "2010-01"
+    start_date = "2008-01"
     firm_panel_every = 12
     workers = 4
     series = ["phase", "enforcement", "pain"]   # store only these series (default: all)
@@ -22,11 +23,14 @@ of :mod:`sim.params`::
     [leadership]                        # any scalar group of sim.params.GROUPS
     mode = "rules"
 
+    [information]                       # e.g. the leadership's channels
+    censorship = 0.1
+
     [sectors.ai]                        # one table per sector
     alignment = 0.5
 
     [[events]]                          # scheduled events (counterfactual history)
-    date = "2020-10"                    # or month = 129
+    date = "2020-10"                    # or month = 153 (from 2008-01)
     kind = "defiance"
     sector = "fintech"
     magnitude = 1.5
@@ -38,8 +42,8 @@ of :mod:`sim.params`::
     design = "latin_hypercube"          # grid | latin_hypercube | sobol | morris | points
     samples = 32                        # LHS points, Sobol base samples, Morris trajectories
     [sweep.parameters]                  # dotted key → { range = [low, high] } or { values = [...] }
-    "leadership.theta_alarm" = { range = [0.35, 0.85] }
-    "leadership.theta_pain" = { range = [0.25, 0.65] }
+    "leadership.theta_alarm" = { range = [0.6, 1.5] }
+    "leadership.theta_pain" = { range = [0.3, 0.8] }
 
 ``run.series`` names what ``series.parquet`` keeps: aggregate columns of :mod:`sim.schema`
 (``valuation_index``), per-sector quantities (``enforcement``: every ``enforcement.<sector>``;
@@ -1363,7 +1367,8 @@ def find_scenario(name_or_path: str | Path, search: Sequence[Path] = ()) -> Path
     """Resolve a scenario argument: an existing path, or a bare name in a scenarios folder.
 
     Args:
-        name_or_path: ``scenarios/baseline.toml``, or ``baseline``.
+        name_or_path: ``scenarios/baseline.toml``, or ``baseline``, or a name in a subfolder
+            of a scenarios folder (``ablations/no_revelation``).
         search: folders to look for ``<name>.toml`` in when the path does not exist.
 
     Returns:
@@ -1373,22 +1378,27 @@ def find_scenario(name_or_path: str | Path, search: Sequence[Path] = ()) -> Path
     if path.exists() or path.suffix:
         return path
     for folder in search:
-        candidate = Path(folder) / f"{path.name}.toml"
+        candidate = Path(folder) / path.parent / f"{path.name}.toml"
         if candidate.is_file():
             return candidate
     return path
 
 
 def list_scenarios(folder: str | Path) -> list[tuple[Path, str | None, str | None]]:
-    """List the scenario files of a folder with their names and descriptions.
+    """List the scenario files of a folder and of its subfolders, with names and descriptions.
 
-    Files that cannot be read give ``None`` for name and description.
+    The folder's own files come first, then those of each subfolder one level down (such as
+    ``scenarios/ablations/``), subfolders in name order. Files that cannot be read give
+    ``None`` for name and description.
 
     Returns:
-        ``(path, name, description)`` per ``*.toml`` file, sorted by file name.
+        ``(path, name, description)`` per ``*.toml`` file, sorted by file name within a folder.
     """
     out: list[tuple[Path, str | None, str | None]] = []
-    for path in sorted(Path(folder).glob("*.toml")):
+    folder = Path(folder)
+    paths = sorted(folder.glob("*.toml")) + sorted(folder.glob("*/*.toml"),
+                                                   key=lambda p: (p.parent.name, p.name))
+    for path in paths:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

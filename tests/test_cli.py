@@ -74,8 +74,10 @@ def test_list_shows_every_scenario_with_its_description(capsys):
     code, out, _ = run_cli(capsys, "list", "--dir", str(SCENARIOS))
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == 11
+    assert len(lines) == 25  # 12 in scenarios/, 13 in scenarios/ablations/
     assert any(line.startswith("rules_based.toml") and "proportional response" in line
+               for line in lines)
+    assert any(line.startswith("ablations/no_revelation.toml") and "revelation" in line
                for line in lines)
     code, _, err = run_cli(capsys, "list", "--dir", "/no/such/folder")
     assert code == 2 and "no such folder" in err
@@ -90,7 +92,7 @@ def test_show_prints_resolved_toml_with_overrides(capsys):
     assert data["leadership"]["theta_alarm"] == 0.7
     assert data["run"]["replications"] == 8 and data["run"]["seed"] == 20240601
     assert len(data["leadership"]) == len(Params().leadership.__slots__)
-    assert "# default: 0.55" in out
+    assert "# default: 1.0" in out
 
 
 def test_show_json_and_bare_names_from_anywhere(capsys, monkeypatch, tmp_path):
@@ -103,9 +105,10 @@ def test_show_json_and_bare_names_from_anywhere(capsys, monkeypatch, tmp_path):
 
 
 def test_validate_every_shipped_scenario(capsys):
-    code, out, err = run_cli(capsys, "validate", *map(str, sorted(SCENARIOS.glob("*.toml"))))
+    shipped = sorted(SCENARIOS.glob("*.toml")) + sorted(SCENARIOS.glob("ablations/*.toml"))
+    code, out, err = run_cli(capsys, "validate", *map(str, shipped))
     assert code == 0 and err == ""
-    assert out.count(": ok (") == 11
+    assert out.count(": ok (") == 25
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
@@ -204,11 +207,13 @@ def test_run_stores_a_selection_set_on_the_command_line(capsys, tmp_path):
                            "--set", "firms.n_firms=30", "--out", str(tmp_path), "--workers", "1",
                            *select)
     assert code == 0
-    assert "stored: 8 series columns (run.series), 0 event kinds (run.events)" in out
+    # month, date, the economy's pain and (v2) each sector's, and enforcement: 2 + 1 + 5 + 5
+    assert "stored: 13 series columns (run.series), 0 event kinds (run.events)" in out
     folder = next((tmp_path / "baseline").iterdir())
     assert list(pd.read_parquet(folder / "series.parquet").columns) == [
         "run_id", "seed", "month", "date", "pain",
-        *(f"enforcement.{s}" for s in Params().sector_names)]
+        *(f"enforcement.{s}" for s in Params().sector_names),
+        *(f"pain.{s}" for s in Params().sector_names)]
     assert len(pd.read_parquet(folder / "events.parquet")) == 0
     assert not (folder / "overview.png").exists()  # no phase columns: skipped with a note
     code, out, _ = run_cli(capsys, "summarize", str(folder), "--metrics", "n_crackdowns")

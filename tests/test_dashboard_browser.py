@@ -1,7 +1,7 @@
 """The dashboard in a real browser: `regcycle dashboard` driven by headless Chromium.
 
 Starts the command on a free port of 127.0.0.1, loads the page in Debian's Chromium through
-Playwright, steps the model three times, plays and pauses it, moves the θ_A slider, resets, and
+Playwright, steps the model three times, plays and pauses it, moves the θ slider, resets, and
 checks the step counter, the plots and the rebuilt model. Nothing is skipped: without Chromium,
 Playwright or the dashboard extra the test fails and says what to install (.ci/run installs
 them). Each step's time from click to redrawn plots is printed (never asserted).
@@ -229,22 +229,22 @@ def test_dashboard_steps_plays_and_resets_in_chromium(tmp_path: Path):
             assert _month(page) == paused >= 5
             played_pixels = _pixels(page)
 
-            # move the θ_A slider two steps right: 0.55 → 0.65
-            slider = page.get_by_role("slider", name=re.compile(r"^θ_A"))
-            assert slider.get_attribute("aria-valuenow") == "0.55"
+            # move the θ slider (the alarm threshold) two steps right: 1.0 → 1.1
+            slider = page.get_by_role("slider", name=re.compile(r"^θ —"))
+            assert slider.get_attribute("aria-valuenow") == "1"  # a JS number: 1.0 is "1"
             slider.focus()
             slider.press("ArrowRight")
             slider.press("ArrowRight")
             page.wait_for_function(
-                "() => document.querySelector('[role=slider][aria-label^=\"θ_A\"]')"
-                "?.getAttribute('aria-valuenow') === '0.65'")
+                "() => document.querySelector('[role=slider][aria-label^=\"θ —\"]')"
+                "?.getAttribute('aria-valuenow') === '1.1'")
 
-            # reset: a new model at month 0 with the new θ_A, plots redrawn
+            # reset: a new model at month 0 with the new θ, plots redrawn
             srcs = _srcs(page)
             page.get_by_role("button", name="Reset", exact=True).click()
             _wait_redrawn(page, 0, srcs)
             page.wait_for_selector(".regcycle-changed")
-            assert "θ_A = 0.65" in page.locator(".regcycle-changed").inner_text()
+            assert "θ = 1.1" in page.locator(".regcycle-changed").inner_text()
             assert _month(page) == 0
             assert _mesa_time(page, 0) == 0
             reset_pixels = _pixels(page)
@@ -268,7 +268,7 @@ def test_dashboard_steps_plays_and_resets_in_chromium(tmp_path: Path):
 
 def _save_readme_figure(page) -> None:
     """Reset to the scenario, play a few simulated years, pause and save the screenshot."""
-    slider = page.get_by_role("slider", name=re.compile(r"^θ_A"))
+    slider = page.get_by_role("slider", name=re.compile(r"^θ —"))
     slider.focus()
     slider.press("ArrowLeft")
     slider.press("ArrowLeft")
@@ -279,7 +279,7 @@ def _save_readme_figure(page) -> None:
     interval.focus()
     interval.press("ArrowRight")  # draw every third month while playing
     page.get_by_role("button", name="▶").click()
-    _wait_month(page, r"(1[2-9]\d|[2-9]\d\d)", timeout=600_000)
+    _wait_month(page, r"(1[7-9]\d|[2-9]\d\d)", timeout=600_000)  # past 2022: v2's first crackdowns
     page.get_by_role("button", name="❚❚").click()
     page.wait_for_timeout(2500)
     tmp = FIGURE.with_suffix(".tmp.png")

@@ -88,7 +88,7 @@ def test_defaults_come_from_the_parameter_metadata():
     assert [o.name for o in model.outcomes] == [ema_name(m) for m in RUN_METRICS] + \
         ["valuation_index"]
     theta = model.levers["leadership__theta_alarm"]
-    assert (theta.lower_bound, theta.upper_bound) == (0.05, 3.0)
+    assert (theta.lower_bound, theta.upper_bound) == (0.05, 5.0)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -21,6 +21,7 @@ from sim.scenario import (
     to_toml,
 )
 from sim.schema import EVENT_KINDS, SERIES_NAMES, OutputSelection, series_columns
+from sim.states import HARM_DIMENSIONS
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -61,20 +62,20 @@ def test_baseline_is_the_defaults_with_eight_seeded_runs():
     assert sc.params == Params()
     assert sc.seed_root == 20240601
     assert sc.seeds == derive_seeds(20240601, 8)
-    assert sc.params.run.months == 240 and sc.params.run.start_date == "2010-01"
+    assert sc.params.run.months == 360 and sc.params.run.start_date == "2008-01"
     assert [s.path for s in sc.sources] == [str(SCENARIOS / "baseline.toml")]
 
 
 HYPOTHESES = {
     "rules_based": {"leadership.mode": "rules"},
-    "faster_feedback": {"leadership.tau_alarm": 1.0, "leadership.tau_pain": 2.0,
-                        "agencies.tau_information": 2.0, "public.tau_market": 1.0},
-    "fiscal_decoupling": {"local.nontech_tax_ratio": 10.0},
+    "faster_feedback": {"information.feedback_speed": 3.0},
+    "fiscal_decoupling": {"local.protection_slope": 0.0, "information.local_underreporting": 0.0},
     "unified_regulator": {"agencies.structure": "unified"},
     "no_zeal": {"agencies.zeal": 0.0},
     "ai_honeymoon_ends": {"sectors.ai.alignment": 0.3},
-    "loud_public_sphere": {"public.amplification": 2.5},
+    "loud_public_sphere": {"public.amplification": 2.0},
     "no_retroactive": {"agencies.retroactive": False},
+    "open_information": {"information.censorship": 0.1},
 }
 
 
@@ -91,30 +92,76 @@ def test_each_hypothesis_changes_exactly_its_parameters(name):
 def test_counterfactual_schedules_events_at_calendar_months():
     sc = load_scenario(SCENARIOS / "counterfactual_2020.toml")
     ex = sc.params.exogenous
-    # 2020-10 is month (2020 - 2010) * 12 + 9 = 129 from 2010-01
+    # 2020-10 is month (2020 - 2008) * 12 + 9 = 153 from 2008-01
     assert ex.events == (
-        ScheduledEvent(month=129, kind="defiance", sector="fintech", magnitude=1.5),
-        ScheduledEvent(month=137, kind="foreign_listing", sector="platform", magnitude=1.0),
-        ScheduledEvent(month=147, kind="macro_shock", sector="", magnitude=0.2),
+        ScheduledEvent(month=153, kind="defiance", sector="fintech", magnitude=1.5),
+        ScheduledEvent(month=161, kind="foreign_listing", sector="platform", magnitude=1.0),
+        ScheduledEvent(month=171, kind="macro_shock", sector="", magnitude=0.2),
     )
-    assert ex.foreign_climate == ((131, 0.5),)
+    assert ex.foreign_climate == ((155, 0.5),)
     base = load_scenario(SCENARIOS / "baseline.toml").params
     assert dataclasses.replace(sc.params, exogenous=base.exogenous) == base
 
 
 def test_every_shipped_scenario_names_itself_after_its_file_and_lists():
     entries = list_scenarios(SCENARIOS)
-    assert len(entries) == 11  # the baseline, nine policy hypotheses, one sweep
+    top = [e for e in entries if e[0].parent == SCENARIOS]
+    ablations = [e for e in entries if e[0].parent == SCENARIOS / "ablations"]
+    assert len(top) == 12  # the baseline, ten policy hypotheses, one sweep
+    assert len(ablations) == 13  # eight switched-off mechanisms or shocks, five zero-harm sectors
+    assert len(entries) == 25 and entries[:12] == top  # the folder's own files first
     for path, name, description in entries:
         assert name == path.stem
         assert description and len(description) < 100
         text = path.read_text()
         assert text.startswith("#"), f"{path.name} should open with a comment on what it tests"
         if name != "baseline":
-            assert tomllib.loads(text)["scenario"]["extends"] == "baseline.toml"
+            parent = "baseline.toml" if path.parent == SCENARIOS else "../baseline.toml"
+            assert tomllib.loads(text)["scenario"]["extends"] == parent
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+ABLATIONS = {
+    "no_revelation": {"information.revelation": False},
+    "no_campaign_climate": {"leadership.climate_jump": 0.0},
+    "no_pledges": {"firms.pledge_top": 0},
+    "no_retroactive": {"agencies.retroactive": False},
+    "unified_regulator": {"agencies.structure": "unified"},
+    "faster_feedback": {"information.feedback_speed": 3.0},
+    "open_information": {"information.censorship": 0.1},
+    **{f"zero_harm_{s}": {f"sectors.{s}.harm_{dim}": 0.0 for dim in HARM_DIMENSIONS}
+       for s in ("platform", "fintech", "edtech", "gaming", "ai")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ABLATIONS))
+def test_each_ablation_switches_off_exactly_its_mechanism(name):
+    base = load_scenario(SCENARIOS / "baseline.toml")
+    sc = load_scenario(SCENARIOS / "ablations" / f"{name}.toml")
+    assert sc.name == name
+    expected = {k: v for k, v in ABLATIONS[name].items() if base.params.get(k) != v}
+    assert flat_diff(base.params, sc.params) == expected
+    assert sc.seeds == base.seeds and sc.params.run == base.params.run
+    assert [Path(s.path).name for s in sc.sources] == ["baseline.toml", f"{name}.toml"]
+    if name in HYPOTHESES:  # the same switch as the policy hypothesis of the same name
+        assert sc.params == load_scenario(SCENARIOS / f"{name}.toml").params
+
+
+def test_macro_shock_ablation_adds_only_a_one_year_slump():
+    base = load_scenario(SCENARIOS / "baseline.toml").params
+    sc = load_scenario(SCENARIOS / "ablations" / "macro_shock.toml")
+    # 2019-06 is month (2019 - 2008) * 12 + 5 = 137 from 2008-01; the slump ends a year later
+    assert sc.params.exogenous.macro_shock == ((137, 0.2), (149, 0.0))
+    assert dataclasses.replace(sc.params, exogenous=base.exogenous) == base
+
+
+def test_every_ablation_is_tested():
+    shipped = {p.stem for p in (SCENARIOS / "ablations").glob("*.toml")}
+    assert shipped == set(ABLATIONS) | {"macro_shock"}
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml"))
+                         + sorted(SCENARIOS.glob("ablations/*.toml")),
+                         ids=lambda p: p.relative_to(SCENARIOS).with_suffix("").as_posix())
 def test_show_output_loads_back_to_the_same_scenario(path, tmp_path):
     sc = load_scenario(path)
     text = to_toml(sc)
@@ -129,7 +176,7 @@ def test_show_output_loads_back_to_the_same_scenario(path, tmp_path):
 def test_show_marks_values_that_differ_from_the_defaults():
     text = to_toml(load_scenario(SCENARIOS / "no_zeal.toml"))
     assert 'zeal = 0.0  # default: 0.3' in text
-    assert "theta_alarm = 0.55\n" in text  # unchanged values carry no comment
+    assert "theta_alarm = 1.0\n" in text  # unchanged values carry no comment
 
 
 # ---- inheritance -----------------------------------------------------------------------------
@@ -325,6 +372,9 @@ def test_find_scenario_by_bare_name(tmp_path):
     assert find_scenario("baseline", [tmp_path, SCENARIOS]) == SCENARIOS / "baseline.toml"
     assert find_scenario("nothing", [SCENARIOS]) == Path("nothing")
     assert find_scenario("x.toml", [SCENARIOS]) == Path("x.toml")
+    assert find_scenario("ablations/no_pledges", [tmp_path, SCENARIOS]) \
+        == SCENARIOS / "ablations" / "no_pledges.toml"
+    assert find_scenario("no_pledges", [SCENARIOS]) == Path("no_pledges")  # not searched down
 
 
 # ---- what a results folder stores (run.series, run.events) ------------------------------------
@@ -356,7 +406,8 @@ def test_outputs_load_inherit_override_and_show(tmp_path):
     ('series = ["valuaton_index"]', "run.series", "valuaton_index",
      "unknown series name, did you mean 'valuation_index'?"),
     ('series = ["enforcement.mars"]', "run.series", "enforcement.mars", "unknown sector 'mars'"),
-    ('series = ["pain.ai"]', "run.series", "pain.ai", "unknown series name"),
+    ('series = ["valuation_index.ai"]', "run.series", "valuation_index.ai",
+     "unknown series name"),
     ('series = [3]', "run.series", 3, "wrong type"),
     ('series = "pain"', "run.series", "pain", "wrong type"),
     ('series = ["pain", "harm", "pain"]', "run.series", ["pain", "harm", "pain"],
@@ -397,8 +448,12 @@ def test_an_empty_selection_keeps_only_month_and_date():
 def test_a_name_selects_the_aggregate_and_every_sector():
     sectors = Params().sector_names
     columns = series_columns(sectors)
-    sel = OutputSelection(series=("phase", "enforcement", "pain", "harm.ai"))
+    sel = OutputSelection(series=("phase", "enforcement", "valuation_index", "harm.ai"))
     assert sel.series_columns(columns) == [
-        "month", "date", "phase", "pain", *(f"phase.{s}" for s in sectors),
+        "month", "date", "phase", "valuation_index", *(f"phase.{s}" for s in sectors),
         *(f"enforcement.{s}" for s in sectors), "harm.ai"]
+    # pain is both an aggregate (the economy's) and a per-sector quantity (v2)
+    sel = OutputSelection(series=("pain",))
+    assert sel.series_columns(columns) == ["month", "date", "pain",
+                                           *(f"pain.{s}" for s in sectors)]
     assert OutputSelection().series_columns(columns) == columns

@@ -99,14 +99,14 @@ def test_the_shipped_sweep_scenario():
     sc = load_scenario(SCENARIOS / "sweep_thresholds.toml")
     assert sc.sweep is not None and sc.sweep.design is Design.LATIN_HYPERCUBE
     assert sc.sweep.keys == ("leadership.theta_alarm", "leadership.theta_pain")
-    assert (sc.n_points, sc.replications, sc.params.run.months) == (16, 4, 240)
+    assert (sc.n_points, sc.replications, sc.params.run.months) == (16, 4, 360)
 
 
 # ---- designs --------------------------------------------------------------------------------
 
 ALARM = Axis("leadership.theta_alarm", low=0.3, high=0.9)
 PAIN = Axis("leadership.theta_pain", low=0.2, high=0.6)
-CRACK = Axis("leadership.min_crackdown_months", low=3, high=12, integer=True)
+CRACK = Axis("agencies.blacklist_months", low=3, high=12, integer=True)
 
 
 def test_latin_hypercube_is_scipys_scaled_to_the_ranges():
@@ -158,7 +158,7 @@ def test_morris_trajectories_move_one_parameter_per_step_on_the_level_grid():
 
 def test_integer_parameters_are_uniform_over_their_integers():
     spec = SweepSpec(Design.LATIN_HYPERCUBE, axes=(CRACK,), samples=100)
-    col = sample_matrix(spec, Params(), root=3)["leadership.min_crackdown_months"]
+    col = sample_matrix(spec, Params(), root=3)["agencies.blacklist_months"]
     assert str(col.dtype) == "int64"
     assert set(col) == set(range(3, 13))  # 100 LHS strata cover all ten integers
     assert CRACK.from_unit(np.array([0.0, 0.0999, 0.1, 0.99999, 1.0])) == [3, 3, 4, 12, 12]
@@ -182,7 +182,7 @@ agencies.zeal = 0.1
 """
     sc = load_scenario(write(tmp_path, "pts", body))
     m = sample_matrix(sc.sweep, sc.params, sc.seed_root)
-    assert m.to_dict("list") == {"leadership.theta_alarm": [0.5, 0.55],
+    assert m.to_dict("list") == {"leadership.theta_alarm": [0.5, 1.0],
                                  "agencies.zeal": [0.9, 0.1]}
 
 
@@ -253,7 +253,7 @@ def test_show_writes_a_sweep_that_loads_back_the_same(tmp_path, name):
     bodies = {
         "grid": GRID,
         "lhs": '[sweep]\ndesign = "latin_hypercube"\nsamples = 6\nsample_seed = 4\n'
-               '[sweep.parameters]\n"leadership.min_crackdown_months" = { range = [2, 9] }\n',
+               '[sweep.parameters]\n"agencies.blacklist_months" = { range = [2, 9] }\n',
         "sobol": '[sweep]\ndesign = "sobol"\nsamples = 4\nsecond_order = true\n'
                  '[sweep.parameters]\n"public.scandal_rate" = { range = [0.1, 1] }\n',
         "morris": '[sweep]\ndesign = "morris"\nsamples = 3\nlevels = 6\n[sweep.parameters]\n'

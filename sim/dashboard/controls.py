@@ -19,16 +19,21 @@ from ..params import Params, field_for, fmt_number
 MAIN_PARAMETERS: tuple[str, ...] = (
     "leadership.mode",
     "agencies.structure",
+    "information.revelation",
     "leadership.theta_alarm",
     "leadership.theta_pain",
     "agencies.zeal",
-    "leadership.tau_alarm",
-    "leadership.tau_pain",
+    "information.feedback_speed",
+    "information.censorship",
     "leadership.honeymoon",
+    "leadership.climate_jump",
     "public.amplification",
-    "local.nontech_tax_ratio",
+    "local.protection_slope",
 )
-"""Parameters with a control on the page, in display order (the seed comes after them)."""
+"""Parameters with a control on the page, in display order (the seed comes after them): the
+policy hypotheses and main ablations of MODEL.md §5–§6 (mode, structure, revelation, feedback
+speed, censorship, honeymoon, campaign climate, amplification, the fiscal link) and the two
+thresholds and zeal."""
 
 SEP = "__"
 """Separator of a flat control name (dots are not valid in Python keyword names)."""

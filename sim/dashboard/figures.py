@@ -65,6 +65,8 @@ LISTED_KINDS: tuple[str, ...] = (
     EventKind.DEFIANCE.value,
     EventKind.FOREIGN_LISTING.value,
     EventKind.SCHEDULED.value,
+    EventKind.PLEDGE.value,
+    EventKind.REVELATION.value,
 )
 """Event kinds the list shows (sanctions only when big; phase changes but BANNED, which the
 sector-ban row reports)."""
@@ -439,10 +441,12 @@ def _describe_event(row: tuple, trigger: float) -> str | None:
     firm = row[_COL["firm_id"]]
     magnitude = row[_COL["magnitude"]]
     detail = row[_COL["detail"]]
+    cause = row[_COL["cause"]] if len(row) > _COL["cause"] else ""
     if kind == EventKind.PHASE_CHANGE.value:
-        return {Phase.CRACKDOWN.name: "crackdown starts",
+        text = {Phase.CRACKDOWN.name: "crackdown starts",
                 Phase.COMPROMISE.name: "compromise",
                 Phase.LOOSE.name: "back to lax"}.get(detail)
+        return f"{text} ({cause})" if text and cause else text
     if kind == EventKind.SECTOR_BAN.value:
         return f"for-profit firms banned ({int(magnitude)} closed)"
     if kind == EventKind.SANCTION.value:
@@ -460,6 +464,11 @@ def _describe_event(row: tuple, trigger: float) -> str | None:
         return f"firm #{firm} lists abroad"
     if kind == EventKind.SCHEDULED.value:
         return f"scheduled {detail}, magnitude {magnitude:g}"
+    if kind == EventKind.PLEDGE.value:
+        return f"firm #{firm} pledges"
+    if kind == EventKind.REVELATION.value:
+        by = f" by a {cause}" if cause else ""
+        return f"hidden harm revealed{by} ({magnitude:.2f} θ)"
     return None
 
 
@@ -502,13 +511,15 @@ def status_html(model: DashboardModel) -> str:
              f'<div style="color:#555;font-size:85%">seed {e(seed)} · figures drawn in '
              f'<span class="regcycle-render">{1000 * model.render_seconds:.0f}</span> ms</div>']
     ratio = model.history.get("alarm_ratio", len(model.sector_names))
+    signal = model.history.get("signal", len(model.sector_names))
+    enforcement = model.history.get("enforcement", len(model.sector_names))
     rows = []
     for i, (name, phase) in enumerate(zip(model.sector_names, model.current_phases(),
                                           strict=True)):
         alarm = f"{ratio[-1, i]:.2f}" if len(ratio) and np.isfinite(ratio[-1, i]) else "–"
         rows.append(f"<tr><td>{e(name)}</td><td>{_chip(phase.name)}</td>"
-                    f"<td>{model.leadership.signal[i]:.2f}</td>"
-                    f"<td>{model.sector_enforcement[i]:.2f}</td><td>{alarm}</td></tr>")
+                    f"<td>{signal[-1, i]:.2f}</td>"
+                    f"<td>{enforcement[-1, i]:.2f}</td><td>{alarm}</td></tr>")
     parts.append('<table class="regcycle-sectors" style="font-size:85%;margin:4px 0;'
                  'border-spacing:8px 1px"><tr style="text-align:left"><th>sector</th>'
                  '<th>phase</th><th>signal</th><th>enforcement</th><th>alarm ÷ θ</th></tr>'

@@ -34,7 +34,8 @@ class History:
         alarm_ratio: perceived alarm ÷ effective threshold, rows × sectors (NaN where the
             threshold is 0).
         valuation: valuation index (100 at the start).
-        pain: economic pain; ``perceived_pain`` the leadership's delayed view of it.
+        pain: economy-wide pain; ``perceived_pain`` the leadership's delayed view of the
+            sectors' pain, revenue-weighted (the series' aggregate columns).
     """
 
     QUANTITIES: tuple[str, ...] = ("months", "phase", "signal", "enforcement", "alarm_ratio",
@@ -47,20 +48,30 @@ class History:
         return len(self._rows["months"])
 
     def add(self, model: RegulatoryModel) -> None:
-        """Append the model's state now (after ``model.steps`` months)."""
+        """Append the model's state now (after ``model.steps`` months).
+
+        The quantities are those of the series columns of the same meaning (``signal``,
+        ``enforcement``, ``perceived_alarm`` ÷ ``threshold``, ``valuation_index``, ``pain``,
+        ``perceived_pain``); this method is the one place that reads the model's state.
+        """
         lead, mk = model.leadership, model.markets
-        threshold = np.asarray(lead.threshold, dtype=float)
+        threshold = np.asarray(lead.onset_threshold, dtype=float)
+        perceived = np.asarray(model.channels.perceived, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(threshold > 0, lead.perceived_alarm / threshold, np.nan)
+            ratio = np.where(threshold > 0, perceived / threshold, np.nan)
+        # the aggregate perceived pain as recorded (revenue-weighted over sectors); 0 as built
+        months = model.steps
+        perceived_pain = (float(model.recorder.aggregates["perceived_pain"][months - 1])
+                          if months else float(np.mean(lead.perceived_pain)))
         row = {
-            "months": model.steps,
+            "months": months,
             "phase": np.array(lead.phase, dtype=np.int64),
             "signal": np.array(lead.signal, dtype=float),
-            "enforcement": np.array(model.sector_enforcement, dtype=float),
+            "enforcement": np.array(model.regulators.enforcement, dtype=float),
             "alarm_ratio": ratio,
             "valuation": float(mk.index),
-            "pain": float(mk.pain),
-            "perceived_pain": float(lead.perceived_pain),
+            "pain": float(mk.economy_pain),
+            "perceived_pain": perceived_pain,
         }
         for q in self.QUANTITIES:
             self._rows[q].append(row[q])

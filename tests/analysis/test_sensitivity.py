@@ -134,7 +134,7 @@ levels = 4
     assert design.matrix.index.tolist() == list(range(6))
     table = parameter_table(design)
     assert table.parameter.tolist() == design.problem["names"]
-    assert table.default.tolist() == [0.55, 0.3] and table.low.tolist() == [0.3, 0.0]
+    assert table.default.tolist() == [1.0, 0.3] and table.low.tolist() == [0.3, 0.0]
     outcomes = point_outcomes(load_summary(folder), ["enforcement_sd", "mean_harm"],
                               n_points=design.n_points)
     indices = morris_indices(design.problem, design.matrix, outcomes,
