@@ -1,9 +1,10 @@
-"""Parameters: defaults, validation messages, immutability, overrides and metadata coverage."""
+"""Parameters (v2): defaults, validation messages, immutability, overrides and metadata coverage."""
 
 import dataclasses
 import math
 import re
 
+import numpy as np
 import pytest
 
 from sim.params import (
@@ -12,8 +13,10 @@ from sim.params import (
     AgencyParams,
     ExogenousParams,
     FirmParams,
+    InformationParams,
     LeadershipParams,
     LocalParams,
+    MarketParams,
     ParameterError,
     Params,
     PublicParams,
@@ -23,6 +26,7 @@ from sim.params import (
     field_for,
     iter_specs,
 )
+from sim.states import AGENCIES, HARM_DIMENSIONS
 
 
 def _numeric(f: dataclasses.Field) -> bool:
@@ -34,22 +38,80 @@ def _numeric(f: dataclasses.Field) -> bool:
 
 def test_defaults_are_valid_and_match_model_md():
     p = Params()
-    # MODEL.md §2 defaults that the rest of the suite relies on
+    # MODEL.md v2 defaults that the rest of the suite relies on
     assert p.sector_names == ("platform", "fintech", "edtech", "gaming", "ai")
     assert p.firms.n_firms == 300
     assert p.local.n_provinces == 31
-    assert p.run.months == 240
-    assert p.run.start_date == "2010-01"
+    assert p.run.months == 360
+    assert p.run.start_date == "2008-01"
     assert p.leadership.mode == "campaign"
     assert p.agencies.structure == "fragmented"
-    assert p.agencies.fine_cap == pytest.approx(0.10)
-    assert p.agencies.zeal == pytest.approx(0.3)
-    assert p.leadership.theta_alarm == pytest.approx(0.55)
-    assert p.leadership.theta_pain == pytest.approx(0.45)
-    assert p.leadership.min_crackdown_months == 9
-    assert p.leadership.min_compromise_months == 12
-    assert [s.ban_possible for s in p.sectors] == [False, False, True, False, False]
-    assert max(p.sectors, key=lambda s: s.alignment).name == "ai"
+    assert p.agencies.retroactive is True
+    assert p.information.revelation is True
+    assert p.agencies.fine_cap == pytest.approx(0.10)  # the law (assumed)
+    assert p.agencies.content_floor == pytest.approx(0.5)
+    assert p.public.scandal_alpha == pytest.approx(1.5)
+    assert p.public.scandal_cap == pytest.approx(50.0)
+    assert p.firms.tau_belief == pytest.approx(18.0)
+    assert p.leadership.climate_decay == pytest.approx(15.0)
+
+
+def test_groups_are_the_v2_actors_in_documentation_order():
+    assert list(GROUPS) == ["leadership", "information", "agencies", "local", "firms", "public",
+                            "markets", "run"]
+    assert GROUPS["information"] is InformationParams
+    assert GROUPS["markets"] is MarketParams
+
+
+def test_no_timer_minimum_stays_are_at_most_six_months():
+    """MODEL.md §1: no timer ends a phase; stated minimum stays of a few months (≤ 6)."""
+    for key in ("leadership.min_crackdown_months", "leadership.min_compromise_months",
+                "leadership.ban_min_months"):
+        lo, hi = field_for(key).metadata["range"]
+        assert (lo, hi) == (0, 6), key
+        assert Params().get(key) <= 6
+    names = {f.name for f in dataclasses.fields(LeadershipParams)}
+    assert not {n for n in names if "fatigue" in n or "timer" in n}
+
+
+def test_harm_tolerance_follows_the_harm_dimensions():
+    lp = LeadershipParams()
+    assert len(lp.harm_tolerance) == len(HARM_DIMENSIONS)
+    for k, dim in enumerate(HARM_DIMENSIONS):
+        assert lp.harm_tolerance[k] == getattr(lp, f"tolerance_{dim}")
+    # MODEL.md: κ highest for financial-stability harm, then competition and content
+    kappa = dict(zip(HARM_DIMENSIONS, lp.harm_tolerance, strict=True))
+    assert kappa["finance"] == max(kappa.values())
+    assert min(kappa["competition"], kappa["content"]) > max(kappa["privacy"], kappa["labour"])
+
+
+MODEL_MD_SECTORS = [
+    # name, harms (competition, privacy, content, labour, finance), alignment, lead, ban
+    ("platform", (0.45, 0.2, 0.05, 0.25, 0.0), 0.3, "antitrust", False),
+    ("fintech", (0.15, 0.15, 0.0, 0.0, 0.7), 0.2, "finance", False),
+    ("edtech", (0.05, 0.1, 0.35, 0.1, 0.2), 0.1, "education", True),
+    ("gaming", (0.1, 0.2, 0.6, 0.05, 0.0), 0.1, "cyberspace", False),
+    ("ai", (0.1, 0.3, 0.5, 0.1, 0.0), 0.9, "cyberspace", False),
+]
+
+
+@pytest.mark.parametrize(("name", "harms", "alignment", "lead", "ban"), MODEL_MD_SECTORS,
+                         ids=[row[0] for row in MODEL_MD_SECTORS])
+def test_sector_table_matches_model_md(name, harms, alignment, lead, ban):
+    spec = {s.name: s for s in DEFAULT_SECTORS}[name]
+    assert spec.harms == harms
+    assert spec.alignment == alignment
+    assert spec.lead_agency == lead
+    assert spec.ban_possible is ban
+    assert spec.licence_gate is (name == "gaming")
+
+
+def test_sector_table_shares_and_alignment():
+    assert sum(s.revenue_share for s in DEFAULT_SECTORS) == pytest.approx(1.0)
+    assert max(DEFAULT_SECTORS, key=lambda s: s.alignment).name == "ai"
+    # the growth faction (industry) leads no sector
+    assert field_for("sectors.ai.lead_agency").metadata["choices"] == AGENCIES[:-1]
+    assert "industry" not in {s.lead_agency for s in DEFAULT_SECTORS}
 
 
 def test_every_default_is_inside_its_declared_range():
@@ -62,8 +124,9 @@ def test_every_default_is_inside_its_declared_range():
             assert value in meta["choices"], key
 
 
-@pytest.mark.parametrize("group", [LeadershipParams, AgencyParams, LocalParams, FirmParams,
-                                   PublicParams, RunParams, SectorSpec, ExogenousParams])
+@pytest.mark.parametrize("group", [LeadershipParams, InformationParams, AgencyParams, LocalParams,
+                                   FirmParams, PublicParams, MarketParams, RunParams, SectorSpec,
+                                   ExogenousParams])
 def test_each_group_constructs_with_defaults(group):
     assert dataclasses.is_dataclass(group())
 
@@ -76,32 +139,39 @@ BAD_VALUES = [
     ("agencies.fine_cap", -0.1,
      r"agencies\.fine_cap = -0\.1: out of range; allowed: a number in \[0, 1\]"),
     ("leadership.theta_alarm", 0.0,
-     r"leadership\.theta_alarm = 0\.0: out of range; allowed: a number in \[0\.05, 3\]"),
+     r"leadership\.theta_alarm = 0\.0: out of range; allowed: a number in \[0\.05, 5\]"),
     ("firms.n_firms", 4,
      r"firms\.n_firms = 4: out of range; allowed: an integer in \[5, 1000000\]"),
     ("firms.n_firms", 40.0,
      r"firms\.n_firms = 40\.0: not an integer; allowed: an integer in \[5, 1000000\]"),
-    ("leadership.min_crackdown_months", 121,
-     r"leadership\.min_crackdown_months = 121: out of range; allowed: an integer in \[0, 120\]"),
-    ("local.tax_rate", True, r"local\.tax_rate = True: wrong type; allowed: a number in \[0, 1\]"),
-    ("local.tax_rate", "0.1",
-     r"local\.tax_rate = '0\.1': wrong type; allowed: a number in \[0, 1\]"),
+    ("leadership.min_crackdown_months", 7,
+     r"leadership\.min_crackdown_months = 7: out of range; allowed: an integer in \[0, 6\]"),
+    ("information.censorship", True,
+     r"information\.censorship = True: wrong type; allowed: a number in \[0, 1\]"),
+    ("information.censorship", "0.1",
+     r"information\.censorship = '0\.1': wrong type; allowed: a number in \[0, 1\]"),
     ("public.amplification", math.nan,
      r"public\.amplification = nan: not a finite number; allowed: a number in \[0, 10\]"),
     ("public.amplification", math.inf,
      r"public\.amplification = inf: not a finite number; allowed: a number in \[0, 10\]"),
+    ("markets.trend_months", 0.5,
+     r"markets\.trend_months = 0\.5: out of range; allowed: a number in \[1, 600\]"),
     ("leadership.mode", "chaos",
      r"leadership\.mode = 'chaos': unknown choice; allowed: one of 'campaign', 'rules'"),
     ("agencies.structure", "federal",
      r"agencies\.structure = 'federal': unknown choice; allowed: one of 'fragmented', 'unified'"),
     ("agencies.retroactive", 1,
      r"agencies\.retroactive = 1: wrong type; allowed: true or false"),
+    ("information.revelation", "no",
+     r"information\.revelation = 'no': wrong type; allowed: true or false"),
     ("sectors.ai.alignment", 1.5,
      r"sectors\.ai\.alignment = 1\.5: out of range; allowed: a number in \[0, 1\]"),
     ("sectors.edtech.lead_agency", "industry",
      r"sectors\.edtech\.lead_agency = 'industry': unknown choice; allowed: one of 'antitrust'"),
     ("sectors.gaming.ban_possible", "yes",
      r"sectors\.gaming\.ban_possible = 'yes': wrong type; allowed: true or false"),
+    ("sectors.fintech.harm_finance", -0.2,
+     r"sectors\.fintech\.harm_finance = -0\.2: out of range; allowed: a number in \[0, 1\]"),
 ]
 
 
@@ -119,15 +189,18 @@ def test_bad_value_names_key_value_and_allowed(key, value, message):
 def test_bad_value_at_construction_is_rejected_too():
     with pytest.raises(ParameterError, match=r"agencies\.tau_enforcement = 0\.1: out of range"):
         AgencyParams(tau_enforcement=0.1)
-    with pytest.raises(ParameterError, match=r"run\.start_date = '2010-13'.*YYYY-MM"):
-        RunParams(start_date="2010-13")
+    with pytest.raises(ParameterError, match=r"information\.delay_local = 0\.0: out of range"):
+        InformationParams(delay_local=0.0)
+    with pytest.raises(ParameterError, match=r"run\.start_date = '2008-13'.*YYYY-MM"):
+        RunParams(start_date="2008-13")
     with pytest.raises(ParameterError, match=r"sectors\.my sector\.name = 'my sector'"):
         SectorSpec(name="my sector")
 
 
 def test_boundary_values_are_allowed():
-    lo_hi = {"agencies.zeal": 0.0, "agencies.fine_cap": 1.0, "leadership.theta_alarm": 3.0,
-             "firms.n_firms": 5, "leadership.min_crackdown_months": 120}
+    lo_hi = {"agencies.zeal": 0.0, "agencies.fine_cap": 1.0, "leadership.theta_alarm": 5.0,
+             "firms.n_firms": 5, "leadership.min_crackdown_months": 6,
+             "information.censorship": 1.0, "public.scandal_alpha": 1.01}
     p = Params().override(lo_hi)
     for key, value in lo_hi.items():
         assert p.get(key) == value
@@ -142,6 +215,13 @@ def test_int_accepted_for_float_field_and_stored_as_float():
     assert type(Params().override({"firms.n_firms": 40}).firms.n_firms) is int
 
 
+def test_numpy_scalars_are_accepted_as_plain_numbers():
+    p = Params().override({"agencies.zeal": np.float64(0.5), "firms.n_firms": np.int64(40),
+                           "agencies.retroactive": np.bool_(False)})
+    assert type(p.agencies.zeal) is float and type(p.firms.n_firms) is int
+    assert p.agencies.retroactive is False
+
+
 # ------------------------------------------------------------------ immutability
 
 
@@ -153,17 +233,22 @@ def test_params_are_frozen():
         p.run = RunParams(months=12)  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.sectors[0].alignment = 0.9  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.information.censorship = 0.0  # type: ignore[misc]
     assert isinstance(p.sectors, tuple)
 
 
 def test_override_returns_a_copy_and_leaves_the_original_alone():
     p = Params()
-    q = p.override({"agencies.zeal": 0.0, "firms.n_firms": 40})
+    before = p.to_flat_dict()
+    q = p.override({"agencies.zeal": 0.0, "firms.n_firms": 40, "information.censorship": 0.01})
     assert q is not p
-    assert (p.agencies.zeal, p.firms.n_firms) == (0.3, 300)
-    assert (q.agencies.zeal, q.firms.n_firms) == (0.0, 40)
+    assert p.to_flat_dict() == before
+    assert (q.agencies.zeal, q.firms.n_firms, q.information.censorship) == (0.0, 40, 0.01)
+    assert q.agencies.tau_enforcement == p.agencies.tau_enforcement
     # untouched groups are shared unchanged
     assert q.leadership == p.leadership
+    assert q.markets == p.markets
     assert q.sectors == p.sectors
 
 
@@ -181,8 +266,9 @@ def test_override_collects_every_problem_at_once():
     bad = {
         "agencies.zeal": 5.0,
         "firms.n_firms": 3.5,
-        "local.tax_rate": True,
+        "information.censorship": True,
         "leadership.mode": "chaos",
+        "markets.weight_jobs": -1.0,
         "sectors.ai.alignment": 2,
     }
     with pytest.raises(ParameterError) as info:
@@ -198,9 +284,10 @@ def test_override_collects_every_problem_at_once():
 def test_override_unknown_keys_are_problems_collected_with_bad_values():
     bad = {
         "leadership.zeal": 1.0,  # zeal lives in agencies
+        "leadership.fatigue": 36.0,  # v1's timer is gone
         "nogroup.x": 1,
         "sectors.mars.alignment": 0.1,
-        "sectors.ai.nope": 1,
+        "sectors.ai.harm_data": 0.1,  # v1's data dimension is split into privacy and content
         "agencies": 1,
         "agencies.zeal": -1.0,
     }
@@ -210,21 +297,23 @@ def test_override_unknown_keys_are_problems_collected_with_bad_values():
     assert set(by_key) == set(bad)
     assert by_key["leadership.zeal"].message == "unknown parameter"
     assert "signal_min" in by_key["leadership.zeal"].allowed
+    assert by_key["leadership.fatigue"].message == "unknown parameter"
     assert by_key["nogroup.x"].message == "unknown key"
     assert by_key["agencies"].message == "unknown key"
     assert by_key["sectors.mars.alignment"].message == "unknown sector"
     assert "platform, fintech, edtech, gaming, ai" in by_key["sectors.mars.alignment"].allowed
-    assert by_key["sectors.ai.nope"].message == "unknown parameter"
+    assert by_key["sectors.ai.harm_data"].message == "unknown parameter"
+    assert "harm_privacy" in by_key["sectors.ai.harm_data"].allowed
     assert by_key["agencies.zeal"].message == "out of range"
 
 
 def test_sector_override_changes_only_that_sector():
     p = Params().override({"sectors.ai.alignment": 0.2, "sectors.edtech.ban_possible": False,
-                           "sectors.gaming.harm_data": 0.9})
+                           "sectors.gaming.harm_privacy": 0.9})
     by_name = {s.name: s for s in p.sectors}
     assert by_name["ai"].alignment == 0.2
     assert by_name["edtech"].ban_possible is False
-    assert by_name["gaming"].harms == (0.1, 0.9, 0.1, 0.0)
+    assert by_name["gaming"].harms == (0.1, 0.9, 0.6, 0.05, 0.0)
     for name in ("platform", "fintech"):
         assert by_name[name] == {s.name: s for s in DEFAULT_SECTORS}[name]
     assert p.sector_names == Params().sector_names  # order kept
@@ -233,7 +322,8 @@ def test_sector_override_changes_only_that_sector():
 
 def test_get_reads_dotted_keys_and_rejects_unknown():
     p = Params()
-    assert p.get("agencies.fine_cap") == 0.10
+    assert p.get("agencies.fine_cap") == p.agencies.fine_cap == 0.10
+    assert p.get("information.censorship") == p.information.censorship
     assert p.get("sectors.ai.lead_agency") == "cyberspace"
     for key in ("agencies", "nogroup.x", "sectors.ai", "exogenous.events"):
         with pytest.raises(KeyError):
@@ -253,7 +343,7 @@ def test_cross_checks_collect_event_and_sector_problems():
     keys = {pr.key for pr in info.value.problems}
     assert keys == {"exogenous.events[0].month", "exogenous.events[1].kind",
                     "exogenous.events[2].sector", "exogenous.events[2].magnitude"}
-    assert "an integer in [0, 239]" in str(info.value)
+    assert "an integer in [0, 359]" in str(info.value)
     # a macro shock needs no sector
     Params(exogenous=ExogenousParams(events=(ScheduledEvent(3, "macro_shock", "", 0.5),)))
 
@@ -268,8 +358,8 @@ def test_cross_checks_on_sectors_and_series():
     with pytest.raises(ParameterError, match=re.escape("exogenous.macro_shock = (3, 1.5)")):
         Params(exogenous=ExogenousParams(macro_shock=((3, 1.5),)))
     with pytest.raises(ParameterError,
-                       match=re.escape("exogenous.foreign_climate = (240, 0.5): outside the run")):
-        Params(exogenous=ExogenousParams(foreign_climate=((240, 0.5),)))
+                       match=re.escape("exogenous.foreign_climate = (360, 0.5): outside the run")):
+        Params(exogenous=ExogenousParams(foreign_climate=((360, 0.5),)))
 
 
 # ------------------------------------------------------------------ metadata
@@ -292,10 +382,12 @@ def test_iter_specs_covers_every_field():
 
 
 def test_iter_specs_reads_the_given_params():
-    p = Params().override({"agencies.zeal": 1.25, "sectors.ai.alignment": 0.4})
+    p = Params().override({"agencies.zeal": 1.25, "sectors.ai.alignment": 0.4,
+                           "markets.weight_jobs": 2.0})
     values = {k: v for k, _, v in iter_specs(p)}
     assert values["agencies.zeal"] == 1.25
     assert values["sectors.ai.alignment"] == 0.4
+    assert values["markets.weight_jobs"] == 2.0
 
 
 def test_every_spec_has_symbol_doc_and_every_numeric_a_range():
@@ -315,18 +407,20 @@ def test_every_spec_has_symbol_doc_and_every_numeric_a_range():
 
 def test_sweepable_parameters_are_numeric():
     sweepable = [k for k, f, _ in iter_specs() if f.metadata["sweepable"]]
-    assert len(sweepable) > 80
+    assert len(sweepable) > 100
     for key, f, _ in iter_specs():
         if f.metadata["sweepable"]:
             assert _numeric(f), key
     # structural choices are not swept
     not_swept = {k for k, f, _ in iter_specs() if not f.metadata["sweepable"]}
-    assert {"leadership.mode", "agencies.structure", "agencies.retroactive", "firms.n_firms",
-            "local.n_provinces", "run.months"} <= not_swept
+    assert {"leadership.mode", "agencies.structure", "agencies.retroactive",
+            "information.revelation", "firms.n_firms", "local.n_provinces",
+            "run.months"} <= not_swept
 
 
 def test_field_for_finds_the_declaring_field():
     assert field_for("agencies.zeal").metadata["symbol"] == "ζ"
+    assert field_for("information.censorship").metadata["range"] == (0.0, 1.0)
     assert field_for("sectors.ai.alignment").metadata["range"] == (0.0, 1.0)
     with pytest.raises(KeyError):
         field_for("agencies.nope")
@@ -337,6 +431,17 @@ def test_field_for_finds_the_declaring_field():
 
 
 def test_to_flat_dict_round_trips_through_override():
-    p = Params().override({"agencies.zeal": 0.7, "sectors.ai.alignment": 0.3})
+    p = Params().override({"agencies.zeal": 0.7, "sectors.ai.alignment": 0.3,
+                           "information.revelation": False, "markets.trend_months": 90.0})
     flat = {k: v for k, v in p.to_flat_dict().items() if not k.startswith("exogenous.")}
     assert Params().override(flat) == p
+
+
+def test_to_flat_dict_writes_exogenous_tables_as_plain_lists():
+    p = Params(exogenous=ExogenousParams(events=(ScheduledEvent(3, "macro_shock", "", 0.5),),
+                                         macro_shock=((12, 0.2),)))
+    flat = p.to_flat_dict()
+    assert flat["exogenous.events"] == [{"month": 3, "kind": "macro_shock", "sector": "",
+                                         "magnitude": 0.5}]
+    assert flat["exogenous.macro_shock"] == [[12, 0.2]]
+    assert flat["exogenous.foreign_climate"] == []
