@@ -184,7 +184,7 @@ class LeadershipParams(_Group):
                                     doc="COMPROMISE signal target above the floor F")
     theta_alarm: float = spec(1.0, range=(0.05, 5.0), symbol="θ",
                               doc="perceived-alarm threshold for a crackdown, given a trigger")
-    honeymoon: float = spec(1.5, range=(0.0, 5.0), symbol="η",
+    honeymoon: float = spec(2.0, range=(0.0, 5.0), symbol="η",
                             doc="threshold raised by η·alignment (the aligned sector's honeymoon)")
     spillover: float = spec(0.2, range=(0.0, 0.9), symbol="σ_spill",
                             doc="threshold cut while another sector is in crackdown")
@@ -199,7 +199,7 @@ class LeadershipParams(_Group):
                                  doc="severity per unit of perceived alarm above θ_s")
     severity_surprise: float = spec(1.0, range=(0.0, 5.0), symbol="k_S",
                                     doc="severity per unit of hidden harm revealed (in θ_s)")
-    theta_pain: float = spec(0.5, range=(0.01, 5.0), symbol="θ_P",
+    theta_pain: float = spec(0.6, range=(0.01, 5.0), symbol="θ_P",
                              doc="perceived pain borne at alarm θ_s (before the harm-kind factor)")
     pain_exponent: float = spec(0.5, range=(0.0, 3.0), symbol="γ",
                                 doc="pain borne ∝ (Â/θ_s)^γ: more alarm, more pain accepted")
@@ -230,7 +230,7 @@ class LeadershipParams(_Group):
     floor_ratchet: float = spec(0.5, range=(0.0, 1.0), symbol="ι",
                                 doc="share of L − F kept as floor on entering COMPROMISE, "
                                     "× the hidden harm the crackdown revealed")
-    ban_alarm_base: float = spec(0.6, range=(0.0, 5.0), symbol="b_0",
+    ban_alarm_base: float = spec(0.3, range=(0.0, 5.0), symbol="b_0",
                                  doc="ban pressure accumulates Â/θ_s − b_0 each crackdown month")
     ban_pressure: float = spec(2.5, range=(0.0, 100.0), symbol="C_ban",
                                doc="accumulated pressure at which a ban-possible sector is banned")
@@ -331,14 +331,15 @@ class AgencyParams(_Group):
                                     doc="how steeply visibility of size rises with the signal")
     fine_base: float = spec(0.0002, range=(0.0, 0.1), symbol="f_0",
                             doc="fine rate per year of record at signal 0")
-    fine_signal: float = spec(0.01, range=(0.0, 0.5), symbol="f_1",
+    fine_signal: float = spec(0.015, range=(0.0, 0.5), symbol="f_1",
                               doc="fine rate per year of record rises by f_1·L²")
     fine_cap: float = spec(0.10, range=(0.0, 1.0), symbol="f_cap",
                            doc="legal cap on a fine, share of annual revenue (assumed: a law)")
     headline_severity: float = spec(0.5, range=(0.0, 3.0), symbol="s_head",
                                     doc="fine × (revenue / sector's largest)^s_head")
     violation_kept: float = spec(0.2, range=(0.0, 1.0), symbol="v_keep",
-                                 doc="share of the violation record left after a fine")
+                                 doc="share of the record left after a fine at L = 1 (a fine "
+                                     "at signal L settles (1 − v_keep)·L² of it)")
     campaign_cut: float = spec(0.4, range=(0.0, 1.0), symbol="r_a,camp",
                                doc="share of aggressiveness a campaign sanction removes (L > ½)")
     routine_cut: float = spec(0.1, range=(0.0, 1.0), symbol="r_a",
@@ -465,10 +466,6 @@ class PublicParams(_Group):
                                doc="scandal heat added per unit of magnitude")
     heat_decay: float = spec(0.8, range=(0.0, 1.0), symbol="h_dec",
                              doc="share of scandal heat left after a month")
-    defiance_heat: float = spec(0.5, range=(0.0, 5.0), symbol="A_def",
-                                doc="scandal heat added by a public act of defiance")
-    listing_heat: float = spec(0.2, range=(0.0, 5.0), symbol="A_list",
-                               doc="scandal heat added by a foreign listing (sovereignty)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,8 +571,8 @@ class ScheduledEvent:
         month: month index from the start (0-based).
         kind: one of :class:`sim.states.ScheduledKind`.
         sector: sector name (ignored for ``macro_shock``).
-        magnitude: scandal magnitude, alarm multiple for defiance and listings, or pain added
-            by a macro shock.
+        magnitude: scandal magnitude, or pain added by a macro shock; ignored for defiance
+            and listings (each is one event: a trigger, and defiance also a revelation).
     """
 
     month: int

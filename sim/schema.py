@@ -57,7 +57,8 @@ SERIES_AGGREGATES: tuple[Column, ...] = (
     Column("listing_events", "int64", "events", "foreign listings this month"),
     Column("pledges", "int64", "firms", "pledges made this month"),
     Column("mean_protection", "float64", "share", "revenue-weighted local protection faced"),
-    Column("mean_fiscal_dependence", "float64", "share", "mean provincial tech tax / all tax"),
+    Column("mean_fiscal_dependence", "float64", "share", "mean provincial fiscal dependence on "
+           "tech taxes d_p"),
     Column("foreign_climate", "float64", "index", "exogenous foreign regulatory climate"),
     Column("macro_shock", "float64", "share", "macro slump added to economy pain (exogenous "
            "series plus scheduled shocks)"),
@@ -79,7 +80,7 @@ SECTOR_QUANTITIES: tuple[Column, ...] = (
     Column("perceived_alarm", "float64", "alarm", "alarm as the leadership perceives it Â_s: "
            "its channels' mix, moved toward the true alarm by transparency, less pledges"),
     Column("grievance", "float64", "alarm", "public grievance G_s: memory of harm / tolerance"),
-    Column("scandal_heat", "float64", "alarm", "decaying heat of scandals, defiance, listings"),
+    Column("scandal_heat", "float64", "alarm", "decaying heat of scandals"),
     Column("report_public", "float64", "alarm", "public channel (censored alarm), delayed"),
     Column("report_agency", "float64", "alarm", "agencies' reports (mandate dimensions, growth "
            "faction's discount), delayed"),
@@ -102,6 +103,8 @@ SECTOR_QUANTITIES: tuple[Column, ...] = (
            "crackdown)"),
     Column("pain_jobs", "float64", "share", "job loss: Σ revenue^0.8 below its decaying peak"),
     Column("pain", "float64", "share", "sector pain w_v·drawdown + w_g·shortfall + w_j·jobs"),
+    Column("pain_bound", "float64", "share", "perceived pain that would end a crackdown at this "
+           "month's alarm and harm mix: θ_P·(Â/θ_s)^γ·(1 + Σ κ_k·share_k)"),
     Column("perceived_pain", "float64", "share", "pain the leadership weighs for this sector: "
            "(1−w_P)·economy pain (with macro shocks) + w_P·sector pain, delayed τ_P"),
     Column("n_firms", "int64", "firms", "live firms"),
@@ -123,9 +126,9 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("firm_id", "int64", "id", "Mesa unique_id of the firm involved (-1: none)"),
     Column("firm_revenue", "float64", "revenue units", "its monthly revenue (NaN: no firm)"),
     Column("agency", "category", "", "agency involved ('' : none)"),
-    Column("magnitude", "float64", "", "scandal magnitude; fine share of annual revenue; heat "
-           "added; acquired revenue; new phase's code; scheduled magnitude; pledge cost; "
-           "revealed gap"),
+    Column("magnitude", "float64", "", "scandal magnitude; fine share of annual revenue; "
+           "acquired revenue; new phase's code; scheduled magnitude; pledge cost; revealed gap "
+           "(in θ_s); firms exited by a ban"),
     Column("fine", "float64", "revenue units", "fine amount (0 unless a sanction)"),
     Column("detail", "category", "", "new phase for phase_change, reason for exit, scheduled "
            "kind"),

@@ -74,7 +74,7 @@ class ScheduledKind(StrEnum):
 
     SCANDAL = "scandal"  # a scandal of the given magnitude in the sector
     DEFIANCE = "defiance"  # the sector's largest firm defies the state in public
-    FOREIGN_LISTING = "foreign_listing"  # the sector's largest data-rich firm lists abroad
+    FOREIGN_LISTING = "foreign_listing"  # the sector's largest firm not yet listed lists abroad
     MACRO_SHOCK = "macro_shock"  # a slump that adds `magnitude` to economic pain, then fades
 
 

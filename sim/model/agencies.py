@@ -144,14 +144,18 @@ def draw_targets(members: np.ndarray, weights: np.ndarray, k: int,
                  rng: np.random.Generator) -> np.ndarray:
     """Draw the firms a sector's cases target.
 
-    ``k`` distinct firms drawn with probability ∝ weight (a tiny floor keeps every firm
-    possible, so a sector with no record still yields its cases).
+    ``k`` distinct firms drawn with probability ∝ weight, one after another without
+    replacement (a tiny floor keeps every firm possible, so a sector with no record still
+    yields its cases). Efraimidis and Spirakis' keys log(u)/w, largest first, give exactly that
+    distribution from one uniform draw per firm.
     """
     k = min(k, len(members))
     if k == 0:
         return members[:0]
     w = weights + 1e-12 * weights.max() + 1e-300
-    return rng.choice(members, size=k, replace=False, p=w / w.sum())
+    keys = np.log(rng.random(len(members))) / w
+    top = np.argpartition(-keys, k - 1)[:k] if k < len(members) else np.arange(k)
+    return members[top[np.argsort(-keys[top], kind="stable")]]
 
 
 def fine_rates(pop: FirmPopulation, targets: np.ndarray, members: np.ndarray, signal: float,
@@ -170,13 +174,17 @@ def sanction(pop: FirmPopulation, sector: int, targets: np.ndarray, rates: np.nd
              signal: float, enforcement: float, ap: AgencyParams) -> Sanctions:
     """Apply the fines of one sector's cases.
 
-    Apply fines: paid out of revenue, most of the record reset, aggressiveness cut, the
-    firm's ê jumps to E; in a campaign (L > ½) the firm is blacklisted for every agency.
+    Fines are paid out of revenue; the record is settled in proportion to the campaign's
+    severity — a share (1 − v_keep)·L² of it is wiped, so a routine case in lax years settles
+    the case at hand and leaves old conduct on the books for a later campaign; aggressiveness
+    is cut; the firm's ê jumps to E; in a campaign (L > ½) the firm is blacklisted for every
+    agency.
     """
     amounts = rates * 12.0 * pop.revenue[targets]
     pop.revenue[targets] *= 1.0 - rates
-    pop.violation[targets] *= ap.violation_kept
-    pop.recent_violation[targets] *= ap.violation_kept
+    settled = (1.0 - ap.violation_kept) * signal * signal
+    pop.violation[targets] *= 1.0 - settled
+    pop.recent_violation[targets] *= 1.0 - settled
     campaign = signal > 0.5
     pop.aggressiveness[targets] *= 1.0 - (ap.campaign_cut if campaign else ap.routine_cut)
     pop.belief[targets] = np.maximum(pop.belief[targets], enforcement)

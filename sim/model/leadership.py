@@ -13,6 +13,7 @@ are stated minimum stays of at most six months.
   when the ban pressure Σ max(Â/θ_s − b_0, 0) reaches C_ban. On entering COMPROMISE the floor
   rises by ι·min(1, revealed gap)·(L − F).
 * COMPROMISE: L falls toward F + ΔL. → LOOSE when P̂ < r_P·θ_P; back to CRACKDOWN above h·θ_s.
+* BANNED (absorbing): the for-profit sector is gone; L returns to L_min + F.
 
 The **campaign climate** K ∈ [0, 1] decays (τ_K) and jumps at each onset by k_K·severity·(1 − α);
 its reach c_s = K·(1 − α_s) lowers onset thresholds, keeps agencies digging (transparency),
@@ -80,7 +81,8 @@ class Leadership(Agent):
     ``months_in_phase`` (months since the switch; 0 in the month of the switch),
     ``threshold`` θ_s and ``onset_threshold`` θ_on,s, ``severity`` (campaign severity of the
     current crackdown), ``revealed_gap`` (hidden harm revealed in it, in θ_s),
-    ``ban_pressure``, ``pain_borne`` (the pain that would end the crackdown now),
+    ``ban_pressure``, ``pain_borne`` (the perceived pain that would end a crackdown at this
+    month's alarm and harm mix: θ_P·(Â/θ_s)^γ·(1 + Σ_k κ_k·share_k)),
     ``perceived_pain`` P̂_s, ``climate`` K and ``reach`` c_s.
     """
 
@@ -143,7 +145,10 @@ class Leadership(Agent):
             return []
         changes: list[PhaseChange] = []
         self.months_in_phase += 1
-        kappa = np.asarray(lp.harm_tolerance)
+        # the pain the leadership will bear for the alarm that remains, by kind of harm
+        self.pain_borne = (lp.theta_pain
+                           * np.maximum(perceived / self.threshold, 0.0) ** lp.pain_exponent
+                           * (1.0 + harm_share @ np.asarray(lp.harm_tolerance)))
         for s in range(len(self.phase)):
             phase = Phase(int(self.phase[s]))
             theta = self.threshold[s]
@@ -167,13 +172,15 @@ class Leadership(Agent):
                         and self.ban_pressure[s] >= lp.ban_pressure):
                     changes.append(self._switch(s, phase, Phase.BANNED, Cause.BAN))
                     continue
-                self.pain_borne[s] = (lp.theta_pain * max(ratio, 0.0) ** lp.pain_exponent
-                                      * (1.0 + harm_share[s] @ kappa))
                 if (self.months_in_phase[s] >= lp.min_crackdown_months
                         and self.perceived_pain[s] > self.pain_borne[s]):
                     gap = min(1.0, max(self.revealed_gap[s], 0.0))
                     self.floor[s] += lp.floor_ratchet * gap * (self.signal[s] - self.floor[s])
                     changes.append(self._switch(s, phase, Phase.COMPROMISE, Cause.PAIN))
+            elif phase == Phase.BANNED:
+                # the for-profit sector is gone: the campaign against it is over
+                self.signal[s] = relax(self.signal[s], lp.signal_min + self.floor[s],
+                                       lp.tau_signal_compromise)
             elif phase == Phase.COMPROMISE:
                 self.signal[s] = relax(self.signal[s], self.floor[s] + lp.compromise_margin,
                                        lp.tau_signal_compromise)

@@ -37,7 +37,7 @@ class Provinces:
     Attributes:
         base_dependence: d⁰_p ~ U(d_lo, d_hi): the tech share of the province's budget if its
             tech tax base were average.
-        dependence: d_p = d⁰_p · (tech tax of p / mean tech tax): hubs depend more.
+        dependence: d_p = min(1, d⁰_p · tech tax of p / mean tech tax): hubs depend more.
         protection: π_p = min(π_max, π_0 + π_d·d_p) before folding under the signal.
     """
 
@@ -52,7 +52,7 @@ class Provinces:
         """Fiscal dependence from this month's tax base, and the protection it buys."""
         mean = tech_tax.mean()
         rel = tech_tax / mean if mean > 0 else np.zeros_like(tech_tax)
-        self.dependence = self.base_dependence * rel
+        self.dependence = np.minimum(1.0, self.base_dependence * rel)
         self.protection = np.minimum(lp.protection_cap,
                                      lp.protection_min + lp.protection_slope * self.dependence)
 
@@ -61,6 +61,12 @@ class Provinces:
         """π_p·(1 − L_s): protection folds when the leadership campaigns."""
         return self.protection[province] * (1.0 - signal[sector])
 
-    def hidden_share(self, province: np.ndarray, underreporting: float) -> np.ndarray:
-        """Share of its firms' harm a province leaves out of its report: min(0.9, u_loc·d_p)."""
-        return np.minimum(0.9, underreporting * self.dependence[province])
+    def hidden_share(self, province: np.ndarray, sector: np.ndarray, signal: np.ndarray,
+                     underreporting: float) -> np.ndarray:
+        """Share of its firms' harm a province leaves out of its report.
+
+        min(0.9, u_loc·d_p), folding like protection, × (1 − L_s), when the leadership
+        campaigns.
+        """
+        return (np.minimum(0.9, underreporting * self.dependence[province])
+                * (1.0 - signal[sector]))

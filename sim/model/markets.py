@@ -43,7 +43,9 @@ class Markets:
         self.trend = trend.copy()
         self.log_path = np.log(safe)
         self.log_revenue = np.log(safe)
-        self.valuation = revenue * np.exp(-mp.valuation_rho * enforcement)
+        self.valuation = revenue * np.exp(-mp.valuation_rho * enforcement
+                                          + mp.growth_valuation * 12.0
+                                          * (self.expected_growth - tolerance_growth))
         self.peak = self.valuation.copy()
         self.base = float(self.valuation.sum())
         self.index_peak = 100.0

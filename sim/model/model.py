@@ -213,7 +213,8 @@ class RegulatoryModel(mesa.Model):
 
     def _channel_values(self, by_dim: np.ndarray) -> np.ndarray:
         pop, n = self.firms, self.firms.n
-        hidden = self.provinces.hidden_share(pop.province[:n], self.local_underreporting)
+        hidden = self.provinces.hidden_share(pop.province[:n], pop.sector[:n],
+                                             self.leadership.signal, self.local_underreporting)
         local_harm = sector_sums(pop.sector[:n], pop.harm[:n] * (1.0 - hidden), self.n_sectors)
         tolerance = self.public.tolerance * np.exp(self.p.public.tolerance_growth * self.month)
         return channel_values(self.public.alarm, by_dim, tolerance, self.regulators.mandate,
@@ -311,6 +312,12 @@ class RegulatoryModel(mesa.Model):
                                magnitude=rate, fine=amount)
             agency_rules.demonstration(pop, members, targets, float(L[s]), float(E[s]),
                                        p.firms.demonstration)
+            # in a campaign, a sanctioned firm listed abroad is made to delist (Didi, 2021)
+            if L[s] > 0.5:
+                for slot in targets[pop.listed_abroad[targets]].tolist():
+                    pop.listed_abroad[slot] = False
+                    self.log_event(EventKind.LISTING_SUSPENSION, sector=int(s), slot=slot,
+                                   agency=agency)
 
     # ---- 4. firms
     def _firms_act(self, scheduled: list) -> None:
@@ -595,6 +602,7 @@ class RegulatoryModel(mesa.Model):
             "pain_shortfall": mk.shortfall,
             "pain_jobs": mk.jobs,
             "pain": mk.pain,
+            "pain_bound": lead.pain_borne,
             "perceived_pain": lead.perceived_pain,
             "n_firms": self._sector_sum(np.ones(len(pop.revenue))),
             "aggressiveness": self._weighted(pop.aggressiveness, revenue),

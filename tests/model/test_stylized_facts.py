@@ -1,45 +1,35 @@
-"""MODEL.md §5: the stylized facts of the baseline, measured over seeds 0–19.
+"""MODEL.md §5: the stylized facts of the baseline, on held-out seeds 1000–1039.
 
-The baseline and the same seeds in rules mode (for fact 12) run once per session, in two worker
-processes, and :func:`sim.analysis.stylized.stylized_facts` measures every check. There is one
-test per row of its table; each prints ``fact N: <check>: measured X (bound B)`` (shown with
-``pytest -s`` or ``-rA``) and asserts that the row holds.
+The defaults were tuned on seeds 0–99; these seeds were fixed before any of these checks was
+run on them and were never used for tuning. :func:`sim.analysis.stylized.stylized_facts`
+measures every check over the baseline and the same seeds in rules mode (fact 13). There is
+one test per row of its table; each prints ``fact N [kind]: <check>: measured X (bound B)``
+(shown with ``pytest -s`` or ``-rA``) and asserts that the row holds. Rows labelled *assumed*
+hold by a rule of the code (a cap, a floor, a time constant): they are checked so that a change
+that breaks them is seen, but they are not counted as reproduced; rows labelled *reported*
+have no bound.
 
-Tolerance: none beyond the bounds of the table itself; the seeds are fixed, so the measured
-figures are exact numbers that only change when the model does.
+Definitions fixed in advance: a LOOSE median excludes the initial spell (the median including
+it is reported); "ends within 60 months" counts crackdowns that start ≥ 60 months before the
+horizon, a ban counting as an end; "well above" means ≥ 0.1 in share; "mostly" means > 0.5 of
+≥ 10 events.
 """
 
-import multiprocessing
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from heldout import HELD_OUT, params, prefetch, runs
 
-from sim.analysis.stylized import FACT_COLUMNS, Run, stylized_facts
-from sim.model import RegulatoryModel
-from sim.params import Params
+from sim.analysis.stylized import EMERGENT, FACT_COLUMNS, stylized_facts
 
 pytestmark = pytest.mark.slow
-
-SEEDS = range(20)
-WORKERS = 2
-BASELINE = Params()
-RULES = BASELINE.override({"leadership.mode": "rules"})
-
-
-def _run(job: tuple[str, int]) -> tuple[str, int, Run]:
-    """Worker: one replication (picklable, module level)."""
-    mode, seed = job
-    params = RULES if mode == "rules" else BASELINE
-    model = RegulatoryModel(params, rng=seed).run()
-    return mode, seed, Run(model.series(), model.events())
 
 
 def _row_labels() -> list[tuple[int, str]]:
     """The table's rows, known at collection time (the checker returns them for no runs)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        empty = stylized_facts([], BASELINE, [])
+        empty = stylized_facts([], params("baseline"), [])
     return list(zip(empty.fact.tolist(), empty.check.tolist(), strict=True))
 
 
@@ -54,26 +44,26 @@ def _id(index: int) -> str:
 
 @pytest.fixture(scope="module")
 def facts():
-    jobs = [(mode, seed) for mode in ("campaign", "rules") for seed in SEEDS]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx) as pool:
-        done = list(pool.map(_run, jobs, chunksize=5))
-    runs = [run for mode, _, run in sorted(done, key=lambda d: d[1]) if mode == "campaign"]
-    rules = [run for mode, _, run in sorted(done, key=lambda d: d[1]) if mode == "rules"]
-    assert len(runs) == len(rules) == len(SEEDS)
-    return stylized_facts(runs, BASELINE, rules)
+    prefetch(["baseline", "rules_based"])
+    return stylized_facts(runs("baseline"), params("baseline"), runs("rules_based"))
+
+
+def test_seeds_are_held_out():
+    assert min(HELD_OUT) >= 1000 and len(HELD_OUT) >= 20
 
 
 def test_the_table_covers_every_fact(facts):
     assert list(facts.columns) == list(FACT_COLUMNS)
     assert list(zip(facts.fact, facts.check, strict=True)) == ROWS
-    assert set(facts.fact) == set(range(1, 13))
+    assert set(facts.fact) == set(range(1, 14))
+    # most checks must be emergent: the facts are reproduced, not decreed
+    assert (facts.kind == EMERGENT).sum() >= 20
 
 
 @pytest.mark.parametrize("index", range(len(ROWS)), ids=_id)
 def test_stylized_fact(facts, index):
     row = facts.iloc[index]
-    line = (f"fact {row.fact}: {row.check}: measured {row.measured:.4g} "
+    line = (f"fact {row.fact} [{row.kind}]: {row.check}: measured {row.measured:.4g} "
             f"(bound {row.bound})")
     print(line)
     assert row.holds, line
