@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES
+from .schema import (
+    EVENT_COLUMNS,
+    EVENT_KINDS,
+    PANEL_COLUMNS,
+    SECTOR_QUANTITIES,
+    SERIES_AGGREGATES,
+)
 from .states import Phase
 
 
@@ -123,7 +129,12 @@ class FirmPanel:
 def _apply_dtypes(df: pd.DataFrame, columns) -> pd.DataFrame:
     for c in columns:
         if c.dtype == "category":
-            df[c.name] = df[c.name].astype(str).astype("category")
+            # categories in a fixed order (event kinds as declared, other names sorted), never
+            # in order of appearance: frames of different runs then share one dtype
+            values = df[c.name].astype(str)
+            known = EVENT_KINDS if c.name == "kind" else ()
+            cats = [*known, *sorted(set(values) - set(known))]
+            df[c.name] = pd.Categorical(values, categories=cats)
         else:
             df[c.name] = df[c.name].astype(c.dtype)
     return df

@@ -364,6 +364,41 @@ def select_outputs(outputs: OutputSelection, series: pd.DataFrame | None,
     return series, events
 
 
+def _dictionary_values(parts: Sequence[Path], name: str) -> dict[str, pa.Array]:
+    """The sorted union of each dictionary (category) column's values over every part.
+
+    A reader joins the dictionaries of row groups in order of first appearance; written with
+    one dictionary, the same everywhere, a file reads back with the same categories however
+    its parts were grouped.
+    """
+    values: dict[str, set[str]] = {}
+    for part in parts:
+        file = part / name
+        if not file.is_file():
+            continue
+        cols = [f.name for f in pq.read_schema(file) if pa.types.is_dictionary(f.type)]
+        if not cols:
+            continue
+        data = pq.read_table(file, columns=cols)
+        for c in cols:
+            for chunk in data.column(c).chunks:
+                values.setdefault(c, set()).update(
+                    v for v in chunk.dictionary.to_pylist() if v is not None)
+    return {c: pa.array(sorted(v), type=pa.string()) for c, v in values.items()}
+
+
+def _recode(data: pa.Table, dictionaries: dict[str, pa.Array]) -> pa.Table:
+    """Dictionary columns re-encoded on the given (complete) dictionaries."""
+    for c, dictionary in dictionaries.items():
+        if c not in data.column_names:
+            continue
+        plain = data.column(c).cast(pa.string()).combine_chunks()
+        indices = pc.index_in(plain, value_set=dictionary).cast(pa.int32())
+        coded = pa.DictionaryArray.from_arrays(indices, dictionary)
+        data = data.set_column(data.column_names.index(c), c, coded)
+    return data
+
+
 def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str,
                   columns: Sequence[str] | None = None) -> None:
     """Stream one table of every part, in the order given, into one Parquet file (atomically).
@@ -374,6 +409,8 @@ def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str,
     part, else ``columns`` (the columns stored), else the schema's.
     """
     tmp = _tmp_name(out)
+    parts = list(parts)
+    dictionaries = _dictionary_values(parts, name)
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
     first_empty: pa.Table | None = None
@@ -388,6 +425,7 @@ def _gather_parts(parts: Sequence[Path], name: str, out: Path, table: str,
             if data.num_rows == 0:  # its categories may have no type yet: never the schema
                 first_empty = first_empty if first_empty is not None else data
                 continue
+            data = _recode(data, dictionaries)
             if writer is None:
                 schema = data.schema
                 writer = pq.ParquetWriter(tmp, schema, **_parquet_options(schema))
