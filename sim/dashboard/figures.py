@@ -228,7 +228,20 @@ def _enforcement_data(model: DashboardModel, fig: Figure) -> list[Artist]:
         out += ax.plot(x, signal[:, i], linewidth=0.8, alpha=0.75, **style)
         out += ax.plot(x, enforcement[:, i], linewidth=1.8, **style)
         out += _now(ax, x, enforcement[:, i], style["color"])
-    return out
+    return out + _month_stamp(ax, model)
+
+
+def _month_stamp(ax, model: DashboardModel) -> list[Artist]:
+    """The month shown, small, in a corner.
+
+    From a steady start nothing else need move by a whole pixel in a month, and a page whose
+    image did not change would look stalled.
+    """
+    months = model.history.get("months")
+    if not len(months):
+        return []
+    return [ax.text(0.01, 0.02, month_label(model, int(months[-1])), transform=ax.transAxes,
+                    fontsize=6, ha="left", va="bottom", color="0.35")]
 
 
 def _alarm_top(model: DashboardModel) -> float:
@@ -270,7 +283,7 @@ def _alarm_data(model: DashboardModel, fig: Figure) -> list[Artist]:
         style = sector_style(i)
         out += ax.plot(x, ratio[:, i], linewidth=1.3, **style)
         out += _now(ax, x, ratio[:, i], style["color"])
-    return out
+    return out + _month_stamp(ax, model)
 
 
 def _markets_key(model: DashboardModel) -> tuple:
@@ -318,7 +331,7 @@ def _markets_data(model: DashboardModel, fig: Figure) -> list[Artist]:
     out += twin.plot(x, model.history.get("pain"), color=red, linewidth=0.9, linestyle="--")
     out += twin.plot(x, perceived, color=red, linewidth=1.6)
     out += _now(twin, x, perceived, red)
-    return out
+    return out + _month_stamp(ax, model)
 
 
 @dataclass(frozen=True, slots=True)
