@@ -121,7 +121,7 @@ def test_every_shipped_scenario_names_itself_after_its_file_and_lists():
 
 
 ABLATIONS = {
-    "no_revelation": {"information.revelation": False},
+    "no_revelation": {"information.revelation": False, "run.months": 720},
     "no_campaign_climate": {"leadership.climate_jump": 0.0},
     "no_pledges": {"firms.pledge_top": 0},
     "no_retroactive": {"agencies.retroactive": False},
