@@ -3,7 +3,7 @@
     python benchmarks/bench.py                 # the full set (about 10 minutes on 2 cores)
     python benchmarks/bench.py --quick         # a smoke test with small sizes (not the targets)
     python benchmarks/bench.py --json out.json # also write the raw figures
-    python benchmarks/bench.py --parts ab      # only (a) and (b); any subset of abcd
+    python benchmarks/bench.py --parts ab      # only (a) and (b); any subset of abcde
 
 (a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months (v1's horizon,
     set explicitly so that v1 and v2 compare; v2's default is 360); build, run, frame the series
@@ -19,7 +19,12 @@
 (d) the peak resident memory of the coordinating process (each sweep runs in a fresh child
     process, its workers in their own processes) for sweeps of 200 and 1,000 runs, and the
     bytes on disk per run of the finished folder (no firm panel): storing every series column
-    and event, and storing a sweep's typical selection (`run.series`, `run.events`).
+    and event, and storing a sweep's typical selection (`run.series`, `run.events`);
+(e) model v2 against model v1 (the last v1 commit, V1_COMMIT, extracted with `git archive` into
+    a temporary folder): the baseline run of each (300 firms, 240 months, series and events
+    framed) in fresh child processes, alternating v1, v2, v1, v2, … so that both see the same
+    machine load; each child times 3 runs after a warm-up; the ratio of medians, and v2's
+    default 360-month run beside them.
 """
 
 from __future__ import annotations
@@ -252,6 +257,55 @@ def machine() -> dict[str, str]:
             "versions": versions, "revision": rev, "load average at start": load}
 
 
+V1_COMMIT = "46f6227"
+"""The last commit of model v1 (before sim/model/ replaced its mechanisms)."""
+
+V1_V2_CHILD = """
+import statistics, sys, time
+sys.path.insert(0, {path!r})
+from sim.model import RegulatoryModel
+from sim.params import Params
+p = Params().override({{"run.months": {months}}})
+def once(seed):
+    t = time.perf_counter()
+    m = RegulatoryModel(p, rng=seed).run()
+    m.series(); m.events()
+    return time.perf_counter() - t
+once(0)
+print(statistics.median(once(s) for s in (1, 2, 3)))
+"""
+
+
+def _child_median(path: Path, months: int) -> float:
+    code = V1_V2_CHILD.format(path=str(path), months=months)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, cwd=tempfile.gettempdir())
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def part_e(quick: bool) -> dict[str, object]:
+    """(e) v2 against v1, alternating fresh processes."""
+    rounds = 2 if quick else 5
+    with tempfile.TemporaryDirectory() as tmp:
+        v1 = Path(tmp) / "v1"
+        v1.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", V1_COMMIT, "sim"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(v1)], input=archive, check=True)
+        t1, t2, t360 = [], [], []
+        for _ in range(rounds):
+            t1.append(_child_median(v1, 240))
+            t2.append(_child_median(REPO, 240))
+        t360.append(_child_median(REPO, 360))
+    out = {"v1_240_s": statistics.median(t1), "v2_240_s": statistics.median(t2),
+           "v2_360_s": t360[0], "rounds": rounds, "v1_commit": V1_COMMIT}
+    out["ratio"] = out["v2_240_s"] / out["v1_240_s"]
+    print(f"(e) 240 months: v1 {out['v1_240_s']:.3f} s, v2 {out['v2_240_s']:.3f} s, "
+          f"ratio {out['ratio']:.2f}; v2 at its default 360 months {out['v2_360_s']:.3f} s",
+          flush=True)
+    return out
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -395,14 +449,20 @@ def table(fig: dict[str, object]) -> list[tuple[str, str, str, bool | None]]:
             per_run = fig["d"][key]["bytes_total"] / fig["d"][key]["runs"]
             rows.append((f"disk per run (no panel), {what}", f"{per_run / 1024:.0f} KiB",
                          "≤ 100 KB", per_run <= 100_000))
+    if "e" in fig:
+        e = fig["e"]
+        rows += [("240-month baseline, v2 ÷ v1 (alternating processes)",
+                  f"{e['v2_240_s']:.3f} ÷ {e['v1_240_s']:.3f} s = {e['ratio']:.2f}×", "≤ 1.5×",
+                  e["ratio"] <= 1.5),
+                 ("v2 default run (360 months)", f"{e['v2_360_s']:.3f} s", "", None)]
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
-    parser.add_argument("--parts", default="abcd",
-                        help="which parts to run, e.g. 'ab' or 'c' (default: abcd)")
+    parser.add_argument("--parts", default="abcde",
+                        help="which parts to run, e.g. 'ab' or 'e' (default: abcde)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="processes", help=argparse.SUPPRESS)
@@ -429,6 +489,8 @@ def main() -> None:
     if "d" in args.parts:
         small = fig["c"]["sweeps"]["2 workers"] if "c" in fig else None
         fig["d"] = part_d(args.quick, small)
+    if "e" in args.parts:
+        fig["e"] = part_e(args.quick)
     rows = table(fig)
     print("\n| figure | measured | target | |")
     print("| --- | --- | --- | --- |")
