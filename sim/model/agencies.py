@@ -134,7 +134,8 @@ def targeting_weights(pop: FirmPopulation, members: np.ndarray, signal: float,
     """
     exponent = ap.visibility_base + ap.visibility_signal * signal * signal
     record = punishable_record(pop, ap.retroactive)[members]
-    size = pop.revenue[members] / pop.revenue[members].max()  # scale-free, no overflow
+    # relative to the sector's largest: scale-free, no overflow (and 0, not NaN, at zero revenue)
+    size = pop.revenue[members] / max(float(pop.revenue[members].max()), 1e-300)
     return (record * size ** exponent * (1.0 - pledge_targeting * pop.pledged[members])
             * (1.0 - protection[members])
             * (1.0 + ap.blacklist_bonus * (pop.blacklist[members] > 0)))
@@ -166,7 +167,8 @@ def fine_rates(pop: FirmPopulation, targets: np.ndarray, members: np.ndarray, si
     by law at f_cap (the cap is assumed, not reproduced).
     """
     years = record_years(punishable_record(pop, ap.retroactive)[targets], pop.revenue[targets])
-    headline = (pop.revenue[targets] / pop.revenue[members].max()) ** ap.headline_severity
+    largest_revenue = max(float(pop.revenue[members].max()), 1e-300)
+    headline = (pop.revenue[targets] / largest_revenue) ** ap.headline_severity
     return np.minimum(ap.fine_cap, fine_rate(signal, ap) * years * headline)
 
 

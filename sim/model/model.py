@@ -129,7 +129,9 @@ class RegulatoryModel(mesa.Model):
         growth_type = rng.normal(0.0, fp.growth_type_sd, n)
         slots = pop.add(self, sector, province, revenue, np.full(n, 0.5), np.zeros(n),
                         growth_type)
-        self.exit_floor = fp.exit_revenue * float(np.quantile(revenue, 0.05))
+        positive = revenue[revenue > 0]
+        self.exit_floor = fp.exit_revenue * float(np.quantile(positive, 0.05)) \
+            if len(positive) else 0.0
         self.provinces.update(self._province_tax(), p.local)
         lead = self.leadership
         pop.protection[slots] = self.provinces.protection_faced(province, sector, lead.signal)
