@@ -7,8 +7,12 @@ Three tables come out of a run (MODEL.md §4):
 * the **event log**: one row per event;
 * the **firm panel**: firm-level snapshots every ``run.firm_panel_every`` months.
 
-Each column is declared once with its dtype, unit and meaning. ``docs/ODD.md`` and the results
-README render these tables; the recorder allocates from them; tests check frames against them.
+Each column is declared once with its dtype, unit and meaning. Model v2 split v1's ``data``
+harm dimension into ``privacy`` and ``content`` (``harm_data`` → ``harm_privacy``,
+``harm_content``) and added the channels, pain components, exit bound and pledges per sector,
+the campaign climate, the ``pledge`` and ``revelation`` event kinds and the events' ``cause``.
+``docs/ODD.md`` and the results README render these tables; the recorder allocates from them;
+tests check frames against them.
 
 A scenario may store only part of the series and of the event log (``run.series`` and
 ``run.events``, as in NetLogo BehaviorSpace's reporters or EMA Workbench's outcomes): an
@@ -184,7 +188,7 @@ SERIES_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
     [c.name for c in SERIES_AGGREGATES] + [q.name for q in SECTOR_QUANTITIES]))
 """The names ``run.series`` accepts (besides single ``<quantity>.<sector>`` columns): every
 aggregate column, then every per-sector quantity; a name that is both (``phase``, ``drawdown``,
-``perceived_pain``, ``n_firms``, ``scandals``) appears once and selects both."""
+``perceived_pain``, ``pain``, ``n_firms``, ``scandals``) appears once and selects both."""
 
 EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
 """The event kinds ``run.events`` accepts (:class:`sim.states.EventKind` values)."""

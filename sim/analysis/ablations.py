@@ -169,21 +169,22 @@ def sector_adjusted_length_change(baseline: Sequence[dict], ablated: Sequence[di
     mean of those ratios minus 1, with a bootstrap over seeds. ``ablated_horizon`` is the
     ablation's horizon when it differs from the baseline's.
     """
-    last = {id(baseline): horizon - censor,
-            id(ablated): (ablated_horizon or horizon) - censor}
-
-    def lengths(arm: Sequence[dict], idx: Sequence[int]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {s: [] for s in sectors}
-        for i in idx:
-            t = arm[i]["crackdown_table"]
-            ok = t[(t.ended == COMPROMISE) & (t.onset <= last[id(arm)])
-                   & t.sector.isin(sectors)]
-            for s, d in zip(ok.sector, ok.duration, strict=True):
-                out[s].append(int(d))
+    def per_seed(arm: Sequence[dict], last: int) -> list[dict[str, list[int]]]:
+        out = []
+        for st in arm:
+            t = st["crackdown_table"]
+            ok = t[(t.ended == COMPROMISE) & (t.onset <= last) & t.sector.isin(sectors)]
+            out.append({s: ok.duration[ok.sector == s].astype(int).tolist() for s in sectors})
         return out
 
+    seeds_a = per_seed(baseline, horizon - censor)
+    seeds_b = per_seed(ablated, (ablated_horizon or horizon) - censor)
+
+    def pooled(arm: list[dict[str, list[int]]], idx: Sequence[int]) -> dict[str, list[int]]:
+        return {s: [d for i in idx for d in arm[i][s]] for s in sectors}
+
     def change(idx: Sequence[int]) -> tuple[float, float, float]:
-        a, b = lengths(baseline, idx), lengths(ablated, idx)
+        a, b = pooled(seeds_a, idx), pooled(seeds_b, idx)
         both = [s for s in sectors if len(a[s]) >= min_count and len(b[s]) >= min_count]
         if not both:
             return float("nan"), float("nan"), float("nan")
