@@ -230,9 +230,10 @@ def stylized_facts(runs: Sequence[Run], params: Params | None = None,
         counts = table[table.sector.isin(others)].groupby("sector").size()
         recur.append(float((counts >= 2).any()))
         eps = episodes(series, sectors)
-        done_loose = eps[(eps.phase == LOOSE) & eps.complete & eps.sector.isin(others)]
-        loose += done_loose[done_loose.start > series.month.iloc[0]].duration.tolist()
-        loose_all += done_loose.duration.tolist()
+        # a LOOSE spell that ended; the initial spell is left-censored (it began before the run)
+        ended = eps[(eps.phase == LOOSE) & ~eps.right_censored & eps.sector.isin(others)]
+        loose += ended[~ended.left_censored].duration.tolist()
+        loose_all += ended.duration.tolist()
         firsts += list(first_onsets(table, others).values())
         near, total = clustered_share(table, others)
         clustered, onsets_all = clustered + near, onsets_all + total
