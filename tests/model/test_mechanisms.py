@@ -1422,7 +1422,8 @@ def test_hard_return_from_compromise_names_its_sector(small_model):
     assert [(c.sector, c.old, c.new, c.cause) for c in changes] == [
         (1, Phase.COMPROMISE, Phase.CRACKDOWN, Cause.HARD)]
     assert apex.phase(0) == Phase.COMPROMISE
-    assert apex.step([1.0, 1.8]) == []  # Â/θ = h exactly: not above
+    assert apex.step([1.8, 1.0]) == []  # sector 0 at Â/θ = h exactly: not above
+    assert apex.phase(0) == Phase.COMPROMISE
 
 
 def test_a_ban_does_not_skip_the_other_sectors_this_month(small_model):
@@ -1493,3 +1494,83 @@ def test_confidence_is_valuation_over_peak_and_zero_without_a_peak():
     mk.peak = np.array([2.0, 0.0, 2.0])
     # V/peak; a sector with no peak (gone) has no confidence, not 0/0
     np.testing.assert_array_equal(mk.confidence(), [0.25, 0.0, 1.0])
+
+
+def test_targeting_size_is_relative_to_the_largest_even_below_one(make_firms):
+    """Size is R/R_max (scale-free) for any revenue scale, and a blacklist of one month left
+    still earns the bonus."""
+    pop = make_firms([0.25, 0.5], violation=10.0)
+    ap = dataclasses.replace(AP, visibility_base=1.0, visibility_signal=0.0)
+    members, none = np.arange(2), np.zeros(2)
+    np.testing.assert_allclose(ag.targeting_weights(pop, members, 0.0, none, ap, 0.3),
+                               [5.0, 10.0])  # V·R/R_max = 10·(½, 1)
+    pop.blacklist[0] = 1
+    np.testing.assert_allclose(ag.targeting_weights(pop, members, 0.0, none, ap, 0.3),
+                               [10.0, 10.0])  # × (1 + b_BL)
+
+
+def test_fine_headline_is_relative_to_the_largest_even_below_one(make_firms):
+    # one year of record each (V = 12·R); at L = 0 fine_rate = f_0 = 0.01; × (R/R_max)^½
+    pop = make_firms([0.25, 0.5], violation=[3.0, 6.0])
+    rates = ag.fine_rates(pop, np.arange(2), np.arange(2), 0.0, FINE_AP)
+    np.testing.assert_allclose(rates, [0.01 * math.sqrt(0.5), 0.01])
+
+
+def test_sanction_reports_its_sector_targets_and_rates(make_firms):
+    pop = make_firms([10.0, 3.0], violation=[100.0, 50.0])
+    done = ag.sanction(pop, 2, np.array([1]), np.array([0.05]), 0.2, 0.3, AP)
+    assert done.sector == 2
+    assert done.slots.tolist() == [1]
+    np.testing.assert_allclose(done.rates, [0.05])
+    np.testing.assert_allclose(done.amounts, [0.05 * 12.0 * 3.0])
+
+
+def test_valuation_prices_expected_growth_above_tolerance_at_an_annual_rate():
+    """V = R·exp(−ρ·Ê + k_G·12·(Ĝ − g_y)); Ĝ relaxes (12 months) to the realised growth.
+
+    Sector 0 grows by 0.13 in log: Ĝ = 0.01 + 0.12/12 = 0.02, V = e^0.13·e^(12·0.01).
+    Sector 1 is flat: Ĝ = 0.01 − 0.01/12, V = e^(−0.01).
+    """
+    mk, mp = _markets(peak_decay=0.0)
+    _update(mk, mp, [math.exp(0.13), 1.0])
+    np.testing.assert_allclose(mk.valuation, [math.exp(0.25), math.exp(-0.01)])
+
+
+def test_valuation_subtracts_the_tolerated_growth():
+    # Ĝ = 0.02 against g_y = 0.01: e^(12·(0.02 − 0.01)), not e^(12·(0.02 + 0.01))
+    mk, mp = _markets(peak_decay=0.0)
+    _update(mk, mp, [math.exp(0.13), 1.0])
+    assert mk.valuation[0] == pytest.approx(math.exp(0.13 + 0.12))
+
+
+def test_job_loss_is_measured_from_a_decaying_peak():
+    """jobs pain = 1 − J/J_peak with J_peak = max(J_peak·(1 − d), J); J_level is this month's J."""
+    mk, mp = _markets(peak_decay=0.01)
+    _update(mk, mp, [1.0, 1.0], jobs=[0.5, 1.0])
+    np.testing.assert_allclose(mk.jobs_level, [0.5, 1.0])
+    np.testing.assert_allclose(mk.jobs_peak, [0.99, 1.0])
+    np.testing.assert_allclose(mk.jobs, [1.0 - 0.5 / 0.99, 0.0])
+
+
+def test_a_sector_with_no_peak_has_no_drawdown_and_no_job_loss():
+    # zero revenue and jobs from the start: peaks are 0, and 0/0 counts as no loss (not NaN)
+    mk, mp = _markets(revenue=(0.0, 1.0))
+    _update(mk, mp, [0.0, 1.0], jobs=[0.0, 1.0])
+    np.testing.assert_array_equal(mk.drawdown, [0.0, 0.0])
+    np.testing.assert_array_equal(mk.jobs, [0.0, 0.0])
+
+
+def test_economy_pain_and_growth_at_small_and_zero_total_revenue():
+    """Economy pain = Σ pain·R / Σ R + macro for any revenue scale; growth = log(ΣR / ΣR_before).
+
+    With no revenue left both fall back: pain to the macro shock alone, growth to 0 (not NaN or
+    −inf).
+    """
+    mk, mp = _markets(revenue=(0.25, 0.25), growth_valuation=0.0)
+    _update(mk, mp, [0.25, 0.5], enforcement=[0.6, 0.0], macro=0.1)
+    assert mk.pain[0] > 0.0  # the drawdown of the enforced sector
+    assert mk.economy_pain == pytest.approx((0.25 * mk.pain[0] + 0.5 * mk.pain[1]) / 0.75 + 0.1)
+    assert mk.growth == pytest.approx(math.log(0.75 / 0.5))
+    _update(mk, mp, [0.0, 0.0], macro=0.1)
+    assert mk.economy_pain == pytest.approx(0.1)
+    assert mk.growth == 0.0
