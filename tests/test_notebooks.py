@@ -5,8 +5,10 @@ Each notebook is read, run in a fresh kernel of this interpreter with
 temporary copy: the committed notebooks (with the outputs of a full run) are never rewritten.
 nbclient raises on the first cell that raises. After the notebook's own cells, the test runs a few
 cells of its own in the same kernel that check concrete results (the stylized-facts table covers
-MODEL.md §5's twelve facts, every hypothesis was compared over the same seeds, the sensitivity
-indices cover every parameter and metric) and that the kernel ran this interpreter.
+MODEL.md §5's thirteen facts with their kind, every crackdown ended on pain ends above its bound,
+every hypothesis was compared over the same held-out seeds (≥ 1000) and set beside its
+prediction, the sensitivity indices cover every parameter and metric) and that the kernel ran
+this interpreter.
 
 A fast test reads the committed notebooks as they are: every code cell ran, in order, without
 error, in full size, and no placeholder is left in the prose.
@@ -26,20 +28,33 @@ TIMEOUT = 600
 
 CHECKS: dict[str, list[str]] = {
     "01_cycle_dynamics.ipynb": [
-        "assert sorted(set(facts.fact)) == list(range(1, 13)), sorted(set(facts.fact))",
-        "assert len(facts) >= 12 and facts.measured.notna().sum() >= 12",
-        "assert {'measured', 'bound', 'holds'} <= set(facts.columns)",
+        "assert base.runs.seed.tolist() == nb.held_out_seeds(size.seeds)",
+        "assert nb.FIRST_SEED >= 1000 and rules.runs.seed.tolist() == base.runs.seed.tolist()",
+        "assert sorted(set(facts.fact)) == list(range(1, 14)), sorted(set(facts.fact))",
+        "assert len(facts) >= 13 and facts.measured.notna().sum() >= 13",
+        "assert {'measured', 'bound', 'holds', 'kind'} <= set(facts.columns)",
+        "assert set(facts.kind) == {'emergent', 'assumed', 'reported'}",
         "assert len(duration_comparison(eps)) == len(DATED_EPISODES) >= 6",
         "assert len(campaigns) >= 1 and campaigns.cases.sum() > 0",
+        "assert len(all_exits) >= 1 and (all_exits.pain_over_bound > 1).all()",
+        "assert {'pain', 'relief'} <= set(moves.cause) and 'CRACKDOWN' in set(moves.to)",
+        "parts = all_exits[['drawdown', 'shortfall', 'jobs']].sum(axis=1)",
+        "assert ((parts - all_exits.sector_pain).abs() < 1e-9).all()",
+        "assert len(nb.channel_table(base.series)) == len(params.sector_names)",
         "assert len(base.runs) == size.seeds and size.name == 'quick'",
     ],
     "02_policy_hypotheses.ipynb": [
         "assert list(folders) == ['baseline', *nb.HYPOTHESES]",
         "assert same_seeds and summary.seed.nunique() == size.seeds",
+        "assert sorted(set(summary.seed)) == nb.held_out_seeds(size.seeds)",
         "assert set(effects.scenario) == set(folders)",
-        "assert set(effects.metric) == set(HYPOTHESIS_METRICS)",
+        "assert set(effects.metric) == set(METRICS)",
+        "assert set(METRICS) >= set(HYPOTHESIS_METRICS) | set(nb.THEORY_METRICS)",
         "sd = effects.set_index(['scenario', 'metric'])['diff']",
         "assert sd['rules_based', 'enforcement_sd'] < 0, sd",
+        "assert sd['rules_based', 'enforcement_sd_na'] < 0, sd",
+        "assert set(predictions.hypothesis) == set(nb.HYPOTHESES) - {'counterfactual_2020'}",
+        "assert len(predictions) == len(nb.PREDICTIONS) and predictions.verdict.str.len().all()",
     ],
     "03_sensitivity.ipynb": [
         "names = set(morris_design.problem['names'])",
@@ -51,6 +66,8 @@ CHECKS: dict[str, list[str]] = {
         "assert sobol.ST.notna().any() and morris.sigma_ratio.notna().any()",
         "noise = seed_noise(load_summary(morris_folder), metrics)",
         "assert list(noise.index) == metrics and (noise.points == 0).all()  # 1 seed a point",
+        "seeds = set(load_summary(morris_folder).seed) | set(load_summary(sobol_folder).seed)",
+        "assert seeds == set(nb.held_out_seeds(size.sweep_seeds)), seeds",
     ],
 }
 """Cells appended to each notebook's copy, run in its kernel after its own cells."""
