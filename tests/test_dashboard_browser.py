@@ -148,7 +148,25 @@ def _srcs(page) -> list[str]:
 
 
 def _pixels(page) -> list[bytes]:
-    return [page.locator(f"img{sel}").screenshot() for sel in PLOTS]
+    return [_screenshot(page, f"img{sel}") for sel in PLOTS]
+
+
+def _screenshot(page, selector: str, attempts: int = 3) -> bytes:
+    """The element's pixels, once it is visible. Solara may swap an <img> node while it is being
+    captured ("Node is either not visible or not an HTMLElement", seen once in a full-suite run
+    from a fresh clone): wait for it to be visible and try again, a bounded number of times."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(attempts):
+        locator = page.locator(selector)
+        locator.wait_for(state="visible")
+        try:
+            return locator.screenshot()
+        except PlaywrightError:
+            if attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(500)
+    raise AssertionError("unreachable")
 
 
 def _wait_redrawn(page, month: int, old_srcs: list[str]) -> None:
