@@ -149,6 +149,7 @@ class Leadership(Agent):
         self.pain_borne = (lp.theta_pain
                            * np.maximum(perceived / self.threshold, 0.0) ** lp.pain_exponent
                            * (1.0 + harm_share @ np.asarray(lp.harm_tolerance)))
+        own_trigger = triggers.any()
         for s in range(len(self.phase)):
             phase = Phase(int(self.phase[s]))
             theta = self.threshold[s]
@@ -158,8 +159,7 @@ class Leadership(Agent):
                                        lp.tau_signal_loose)
                 self.floor[s] = max(0.0, self.floor[s] - lp.floor_erosion)
                 above = perceived[s] > self.onset_threshold[s]
-                own = bool(triggers.any()[s])
-                if above and (own or triggers.campaign[s]):
+                if above and (own_trigger[s] or triggers.campaign[s]):
                     changes.append(self._start(s, phase, triggers.cause(s), perceived,
                                                hidden_gap, lp, alignment))
                 elif ratio > lp.hard_alarm_multiple:

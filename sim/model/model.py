@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..params import Params, parse_month
 from ..recorder import EventLog, FirmPanel, SeriesRecorder
-from ..states import CONTENT, Cause, EventKind, Phase, ScheduledKind
+from ..states import CONTENT, HARM_DIMENSIONS, Cause, EventKind, Phase, ScheduledKind
 from . import agencies as agency_rules
 from . import firms as firm_rules
 from .agencies import Agency, Regulators
@@ -596,7 +596,7 @@ class RegulatoryModel(mesa.Model):
             "revealed_gap": lead.revealed_gap,
             "harm": self.harm_by_dim.sum(axis=1),
             **{f"harm_{d}": self.harm_by_dim[:, k]
-               for k, d in enumerate(("competition", "privacy", "content", "labour", "finance"))},
+               for k, d in enumerate(HARM_DIMENSIONS)},
             "hhi": self.hhi,
             "revenue": revenue,
             "valuation": 100.0 * mk.valuation / mk.base,
