@@ -152,8 +152,8 @@ def peak_rss_kb() -> int:
 
 def child(args: argparse.Namespace) -> None:
     """Run one sweep as the coordinator and print its figures as JSON."""
-    from sim.runner import run_scenario
-    from sim.scenario import load_scenario
+    from sim.experiment.runner import run_scenario
+    from sim.experiment.scenario import load_scenario
 
     scenario = load_scenario(args.child)
     out: dict[str, float | int | str] = {}
@@ -209,7 +209,7 @@ def series_float32_bytes_per_run(folder: Path, runs: int = 20) -> float:
     """What float32 series would take per run (lossy: not what regcycle stores)."""
     import pyarrow.parquet as pq
 
-    from sim.store import _parquet_bytes  # the store's own encoding, floats narrowed
+    from sim.experiment.store import _parquet_bytes  # the store's own encoding, floats narrowed
 
     frame = pq.read_table(folder / "series.parquet", filters=[("run_id", "<", runs)]).to_pandas()
     floats = frame.select_dtypes("float64").columns
@@ -264,7 +264,7 @@ V1_V2_CHILD = """
 import statistics, sys, time
 sys.path.insert(0, {path!r})
 from sim.model import RegulatoryModel
-from sim.params import Params
+from sim.model.params import Params
 p = Params().override({{"run.months": {months}}})
 def once(seed):
     t = time.perf_counter()

@@ -22,6 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from sim.analysis.results import load_summary  # noqa: E402
 from sim.analysis.summary import compare  # noqa: E402
+from sim.experiment.runner import run_scenario  # noqa: E402
+from sim.experiment.scenario import load_scenario  # noqa: E402
+from sim.experiment.store import load_results  # noqa: E402
 from sim.plots import (  # noqa: E402
     plot_comparison,
     plot_dashboard,
@@ -32,9 +35,6 @@ from sim.plots import (  # noqa: E402
     plot_sweep_heatmap,
     plot_timeline,
 )
-from sim.runner import run_scenario  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
-from sim.store import load_results  # noqa: E402
 
 OUT = ROOT / "docs" / "figures"
 SCENARIOS = ("baseline", "rules_based", "unified_regulator", "faster_feedback")

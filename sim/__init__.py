@@ -5,8 +5,8 @@ The public API: :class:`Params` and :class:`RegulatoryModel` (the model), :func:
 :func:`load_results` (a results folder into pandas frames).
 """
 
-from .params import ParameterError, Params
-from .states import EventKind, Phase
+from .model.params import ParameterError, Params
+from .model.states import EventKind, Phase
 
 __version__ = "0.1.0"
 
@@ -24,9 +24,9 @@ __all__ = [
 
 _LAZY = {
     "RegulatoryModel": ("sim.model", "RegulatoryModel"),
-    "load_scenario": ("sim.scenario", "load_scenario"),
-    "run_scenario": ("sim.runner", "run_scenario"),
-    "load_results": ("sim.store", "load_results"),
+    "load_scenario": ("sim.experiment.scenario", "load_scenario"),
+    "run_scenario": ("sim.experiment.runner", "run_scenario"),
+    "load_results": ("sim.experiment.store", "load_results"),
 }
 
 

@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import sim.experiment.store
 import sim.model
-import sim.store
-from sim.cli import main
-from sim.runner import (
+from sim.app.cli import main
+from sim.experiment.runner import (
     DaskBackend,
     ProcessPoolBackend,
     RunSpec,
@@ -34,8 +34,8 @@ from sim.runner import (
     run_one,
     run_scenario,
 )
-from sim.scenario import derive_seeds, load_scenario
-from sim.store import PartSink, ResultsFolder, load_results
+from sim.experiment.scenario import derive_seeds, load_scenario
+from sim.experiment.store import PartSink, ResultsFolder, load_results
 
 distributed = pytest.importorskip("dask.distributed")
 
@@ -132,7 +132,7 @@ def test_serial_processes_and_dask_write_identical_folders(sweep, reference, tmp
     assert manifest["seeds"]["per_replication"] == list(derive_seeds(5, 2))
     # what was stored is what the model makes: a run replayed alone, bit for bit
     spec = expand(sweep)[5]
-    fresh = sim.store.normalize(run_one(spec).series, "series")
+    fresh = sim.experiment.store.normalize(run_one(spec).series, "series")
     stored = res.series[res.series["run_id"] == 5][list(fresh.columns)].reset_index(drop=True)
     cats = [c for c in fresh.columns if isinstance(fresh[c].dtype, pd.CategoricalDtype)]
     pd.testing.assert_frame_equal(stored.astype(dict.fromkeys(cats, object)),
@@ -349,7 +349,8 @@ def test_at_most_a_window_of_runs_is_in_flight():
 def test_gathering_streams_parts_in_bounded_row_groups(sweep, reference, tmp_path,
                                                        monkeypatch):
     whole = reference
-    monkeypatch.setattr(sim.store, "ROW_GROUP_ROWS", 30)  # 12 rows a run: 3 runs per group
+    # 12 rows a run: 3 runs per group
+    monkeypatch.setattr(sim.experiment.store, "ROW_GROUP_ROWS", 30)
     chunked = run_scenario(sweep, out=tmp_path / "b", backend="serial", plot=False)
     assert pq.ParquetFile(whole / "series.parquet").num_row_groups == 1
     assert pq.ParquetFile(chunked / "series.parquet").num_row_groups == 3

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import sim.model
-from sim.cli import main
-from sim.params import Params
-from sim.runner import RunSpec, run_one
-from sim.scenario import derive_seeds
+from sim.app.cli import main
+from sim.experiment.runner import RunSpec, run_one
+from sim.experiment.scenario import derive_seeds
+from sim.model.params import Params
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"

@@ -13,8 +13,8 @@ import pytest
 
 from sim.analysis.results import SUMMARY, load_summary, write_summary
 from sim.analysis.synthetic import synthetic_events, synthetic_series
-from sim.commands_analysis import add_analysis_subcommands
-from sim.store import EVENTS, MANIFEST, RUNS, SERIES
+from sim.app.analysis_commands import add_analysis_subcommands
+from sim.experiment.store import EVENTS, MANIFEST, RUNS, SERIES
 
 L, C, K = "LOOSE", "CRACKDOWN", "COMPROMISE"
 
@@ -156,7 +156,7 @@ def test_plot_bad_run_and_sector(folders, capsys):
 
 
 def test_registered_on_regcycle_main(folders, capsys):
-    from sim.cli import main
+    from sim.app.cli import main
 
     base, _ = folders
     assert main(["summarize", str(base), "--metrics", "n_cycles"]) == 0
@@ -172,10 +172,10 @@ def test_declared_figure_and_episode_inputs_are_enough():
     from sim import Params, RegulatoryModel
     from sim.analysis.metrics import crackdowns
     from sim.analysis.summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES
-    from sim.commands_analysis import DASHBOARD_COLUMNS, DASHBOARD_QUANTITIES
+    from sim.app.analysis_commands import DASHBOARD_COLUMNS, DASHBOARD_QUANTITIES
+    from sim.experiment.store import select_outputs
+    from sim.model.schema import OutputSelection
     from sim.plots import plot_dashboard
-    from sim.schema import OutputSelection
-    from sim.store import select_outputs
 
     model = RegulatoryModel(Params().override({"run.months": 150}), rng=5).run()
     series, events = model.series(), model.events()

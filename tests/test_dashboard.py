@@ -16,10 +16,10 @@ import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 from PIL import Image as PILImage
 
-from sim.cli import main
-from sim.dashboard import INSTALL_HINT
-from sim.dashboard import cli as dash_cli
-from sim.dashboard.controls import (
+from sim.app.cli import main
+from sim.app.dashboard import INSTALL_HINT
+from sim.app.dashboard import cli as dash_cli
+from sim.app.dashboard.controls import (
     MAIN_PARAMETERS,
     SEED,
     control_for,
@@ -30,7 +30,7 @@ from sim.dashboard.controls import (
     overrides_from_flat,
     parse_seed,
 )
-from sim.dashboard.figures import (
+from sim.app.dashboard.figures import (
     BIG_FINE_SHARE,
     DPI,
     FIGSIZE,
@@ -42,10 +42,10 @@ from sim.dashboard.figures import (
     png,
     status_html,
 )
-from sim.dashboard.model import DashboardModel
-from sim.dashboard.source import ENV_SCENARIO, ENV_SET, load_dashboard_scenario
-from sim.params import ParameterError, Params, field_for, iter_specs
-from sim.states import EventKind, Phase
+from sim.app.dashboard.model import DashboardModel
+from sim.app.dashboard.source import ENV_SCENARIO, ENV_SET, load_dashboard_scenario
+from sim.model.params import ParameterError, Params, field_for, iter_specs
+from sim.model.states import EventKind, Phase
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -365,7 +365,7 @@ def test_command_prints_the_address_and_serves_on_localhost_only(capsys, monkeyp
     port = cmd[cmd.index("--port") + 1]
     assert f"http://127.0.0.1:{port}" in out and int(port) > 0
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd.count("--host") == 1
-    assert cmd[1:5] == ["-m", "solara", "run", "sim.dashboard.app"]
+    assert cmd[1:5] == ["-m", "solara", "run", "sim.app.dashboard.app"]
     assert "--production" in cmd and "--no-open" in cmd
     assert env[ENV_SCENARIO].endswith("rules_based.toml") and Path(env[ENV_SCENARIO]).is_absolute()
     assert env[ENV_SET] == '{"firms.n_firms": 80}'
@@ -375,7 +375,7 @@ def test_command_prints_the_address_and_serves_on_localhost_only(capsys, monkeyp
 def test_the_page_loads_the_scenario_from_the_environment(monkeypatch):
     monkeypatch.setenv(ENV_SCENARIO, str(REPO / "scenarios" / "rules_based.toml"))
     monkeypatch.setenv(ENV_SET, '{"leadership.theta_alarm": 0.7}')
-    from sim.dashboard.source import scenario_from_env
+    from sim.app.dashboard.source import scenario_from_env
 
     scenario = scenario_from_env()
     assert scenario.name == "rules_based"
@@ -385,7 +385,7 @@ def test_the_page_loads_the_scenario_from_the_environment(monkeypatch):
 
 
 def test_the_app_module_builds_the_page():
-    from sim.dashboard import app
+    from sim.app.dashboard import app
 
     assert [c.__name__ for c, _ in app.COMPONENTS] == [
         "EnforcementFigure", "AlarmFigure", "MarketsFigure", "status_component"]
@@ -398,7 +398,7 @@ def _no_server(*args, **kwargs):
 
 
 def test_defaults_scenario_when_no_file(monkeypatch, tmp_path):
-    from sim.dashboard import source
+    from sim.app.dashboard import source
 
     monkeypatch.setattr(source, "scenario_dirs", lambda: [tmp_path])
     scenario = source.load_dashboard_scenario(None)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.dashboard import INSTALL_HINT, missing_extra
-from sim.dashboard.cli import free_port
+from sim.app.dashboard import INSTALL_HINT, missing_extra
+from sim.app.dashboard.cli import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -1,12 +1,12 @@
 """The generated parts of docs/ODD.md match the code."""
 
-from sim import docs
-from sim.params import iter_specs
+from sim.app import docs
+from sim.model.params import iter_specs
 
 
 def test_odd_generated_tables_are_current():
     current = docs.ODD_PATH.read_text(encoding="utf-8")
-    assert docs.render(current) == current, "docs/ODD.md is stale: run `python -m sim.docs`"
+    assert docs.render(current) == current, "docs/ODD.md is stale: run `python -m sim.app.docs`"
 
 
 def test_parameter_table_lists_every_parameter():

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from sim.analysis.summary import RUN_METRICS, summarize_run
+from sim.experiment.scenario import derive_seeds
+from sim.experiment.store import normalize
 from sim.model import RegulatoryModel
-from sim.params import Params, field_for
-from sim.scenario import derive_seeds
-from sim.store import normalize
+from sim.model.params import Params, field_for
 
 ema = pytest.importorskip("ema_workbench")
 from ema_workbench import Samplers, SequentialEvaluator  # noqa: E402
 
-from sim.ema import default_levers, default_uncertainties, ema_model, ema_name  # noqa: E402
+from sim.experiment.ema import default_levers, default_uncertainties, ema_model, ema_name  # noqa: E402
 
 BASE = Params().override({"run.months": 24, "firms.n_firms": 30})
 UNC = ["public.scandal_rate", "public.amplification", "leadership.min_crackdown_months"]

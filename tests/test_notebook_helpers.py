@@ -1,4 +1,4 @@
-"""sim.notebooks: the size switch, scenario lookup, running scenarios at a notebook size on the
+"""sim.app.notebooks: the size switch, scenario lookup, running scenarios at a notebook size on the
 held-out seeds, and the tables the notebooks show (pain at exits, the channels, the theory's
 statistics and predictions)."""
 
@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import notebooks as nb
 from sim.analysis.hypotheses import HYPOTHESIS_METRICS
 from sim.analysis.synthetic import synthetic_events, synthetic_series
-from sim.params import Params
-from sim.store import load_results
+from sim.app import notebooks as nb
+from sim.experiment.store import load_results
+from sim.model.params import Params
 
 
 def test_size_switch():

@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 import sim.model
-from sim.params import Params
-from sim.runner import (
+from sim.experiment.runner import (
     ProcessPoolBackend,
     RunSpec,
     SerialBackend,
@@ -16,8 +15,9 @@ from sim.runner import (
     run_many,
     run_one,
 )
-from sim.scenario import Scenario, derive_seeds
-from sim.schema import EVENT_COLUMNS, PANEL_COLUMNS, series_columns
+from sim.experiment.scenario import Scenario, derive_seeds
+from sim.model.params import Params
+from sim.model.schema import EVENT_COLUMNS, PANEL_COLUMNS, series_columns
 
 SMALL = Params().override({"run.months": 12, "firms.n_firms": 30})
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.params import Params, ScheduledEvent
-from sim.scenario import (
+from sim.experiment.scenario import (
     COMMAND_LINE,
     ScenarioError,
     derive_seeds,
@@ -20,8 +19,9 @@ from sim.scenario import (
     parse_assignment,
     to_toml,
 )
-from sim.schema import EVENT_KINDS, SERIES_NAMES, OutputSelection, series_columns
-from sim.states import HARM_DIMENSIONS
+from sim.model.params import Params, ScheduledEvent
+from sim.model.schema import EVENT_KINDS, SERIES_NAMES, OutputSelection, series_columns
+from sim.model.states import HARM_DIMENSIONS
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"

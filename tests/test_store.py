@@ -10,18 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.params import Params
-from sim.runner import RunResult, expand, run_one, run_scenario
-from sim.scenario import Scenario, derive_seeds, load_scenario
-from sim.schema import (
-    EVENT_COLUMNS,
-    PANEL_COLUMNS,
-    SECTOR_QUANTITIES,
-    SERIES_AGGREGATES,
-    OutputSelection,
-    series_columns,
-)
-from sim.store import (
+from sim.experiment.runner import RunResult, expand, run_one, run_scenario
+from sim.experiment.scenario import Scenario, derive_seeds, load_scenario
+from sim.experiment.store import (
     MANIFEST,
     ResultsFolder,
     StoreError,
@@ -30,6 +21,15 @@ from sim.store import (
     load_series,
     runs_table,
     spec_hash,
+)
+from sim.model.params import Params
+from sim.model.schema import (
+    EVENT_COLUMNS,
+    PANEL_COLUMNS,
+    SECTOR_QUANTITIES,
+    SERIES_AGGREGATES,
+    OutputSelection,
+    series_columns,
 )
 
 SMALL = Params().override({"run.months": 12, "firms.n_firms": 30})
@@ -378,7 +378,7 @@ def test_a_folder_of_failed_runs_has_the_selected_columns(tmp_path):
 def test_overview_draws_the_stored_sectors_or_is_skipped_with_a_note(pair, tmp_path, caplog):
     assert ResultsFolder.open(pair[1]).write_overview().name == "overview.png"  # phase.ai
     path = run_into(tmp_path, selected(OutputSelection(series=("pain",)), 1, SMALL))
-    with caplog.at_level("WARNING", logger="sim.store"):
+    with caplog.at_level("WARNING", logger="sim.experiment.store"):
         assert ResultsFolder.open(path).write_overview() is None
     assert not (path / "overview.png").exists()
     assert "no overview.png" in caplog.text and "run.series" in caplog.text

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from scipy.stats import qmc
 
-from sim.params import Params
-from sim.runner import expand
-from sim.scenario import ScenarioError, derive_seeds, load_scenario, to_toml
-from sim.sweep import (
+from sim.experiment.runner import expand
+from sim.experiment.scenario import ScenarioError, derive_seeds, load_scenario, to_toml
+from sim.experiment.sweep import (
     SAMPLER_SPAWN_KEY,
     Axis,
     Design,
@@ -22,6 +21,7 @@ from sim.sweep import (
     sample_matrix,
     sampler_seed,
 )
+from sim.model.params import Params
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 HEAD = '[scenario]\nname = "{name}"\ndescription = "test"\n[run]\nmonths = 12\n'

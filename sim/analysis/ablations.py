@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..params import Params
+from ..model.params import Params
 from .stylized import (
     BANNED,
     COMPROMISE,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..states import EventKind
+from ..model.states import EventKind
 from .episodes import episodes
 from .frames import PHASE_QUANTITY, col, sectors_of
 

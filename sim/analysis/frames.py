@@ -1,6 +1,6 @@
 """Helpers to read series and event frames by the output schema (no model needed).
 
-Column names come from :mod:`sim.schema`; nothing here hard-codes a column list.
+Column names come from :mod:`sim.model.schema`; nothing here hard-codes a column list.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import sector_column, split_column
-from ..states import Phase
+from ..model.schema import sector_column, split_column
+from ..model.states import Phase
 
 PHASE_QUANTITY = "phase"
 """The per-sector quantity holding the phase by name (``phase.<sector>``)."""
@@ -21,7 +21,7 @@ def sectors_of(series: pd.DataFrame) -> list[str]:
     A sector is present when its ``phase.<sector>`` column is.
 
     Args:
-        series: a series frame following :func:`sim.schema.series_columns`.
+        series: a series frame following :func:`sim.model.schema.series_columns`.
 
     Returns:
         The sector names, in the order their phase columns appear.
@@ -75,7 +75,7 @@ def time_edges(series: pd.DataFrame) -> np.ndarray:
 
 
 def phase_codes(values: pd.Series | np.ndarray | list[str]) -> np.ndarray:
-    """Phase names → severity codes (:class:`sim.states.Phase` values); unknown → NaN."""
+    """Phase names → severity codes (:class:`sim.model.states.Phase` values); unknown → NaN."""
     lookup = {p.name: float(p.value) for p in Phase}
     return np.array([lookup.get(str(v), np.nan) for v in values], dtype=float)
 

@@ -69,7 +69,7 @@ def hypothesis_summary(folders: Mapping[str, str | Path]) -> pd.DataFrame:
     """One row per run of several results folders: cycle metrics plus :data:`EXTRA_METRICS`.
 
     Args:
-        folders: ``{scenario: results folder}`` (e.g. :func:`sim.notebooks.run_all`).
+        folders: ``{scenario: results folder}`` (e.g. :func:`sim.app.notebooks.run_all`).
 
     Returns:
         The folders' ``summary.parquet`` tables (:func:`sim.analysis.results.load_summary`)
@@ -77,10 +77,11 @@ def hypothesis_summary(folders: Mapping[str, str | Path]) -> pd.DataFrame:
         ``scenario`` column set to the dictionary's keys.
 
     Raises:
-        sim.store.StoreError: if a folder did not store ``tech_revenue``, ``phase.<sector>``
+        sim.experiment.store.StoreError: if a folder did not store ``tech_revenue``,
+        ``phase.<sector>``
             or ``harm.<sector>`` (its scenario's ``run.series`` left them out).
     """
-    from ..store import load_results, require_stored
+    from ..experiment.store import load_results, require_stored
     from .results import load_summary
 
     parts = []

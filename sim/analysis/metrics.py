@@ -1,6 +1,6 @@
 """Cycle metrics of one run: per crackdown episode and per run (pure functions over frames).
 
-Every function takes a series frame (and optionally an event log) following :mod:`sim.schema`
+Every function takes a series frame (and optionally an event log) following :mod:`sim.model.schema`
 and returns numbers; nothing here needs the model. Conventions:
 
 * months are the series' ``month`` numbers (row index if absent); windows are inclusive;
@@ -17,7 +17,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ..states import EventKind, Phase
+from ..model.states import EventKind, Phase
 from .episodes import sector_episodes
 from .frames import PHASE_QUANTITY, col, months, sectors_of
 

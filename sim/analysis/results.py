@@ -1,4 +1,4 @@
-"""Summary tables of results folders (reads through :mod:`sim.store`).
+"""Summary tables of results folders (reads through :mod:`sim.experiment.store`).
 
 ``summary.parquet`` in a results folder holds one row per run: ``run_id``, ``seed``,
 ``scenario``, then every metric of :func:`sim.analysis.summary.summarize_run`. It is derived
@@ -7,7 +7,7 @@ workers compute it from the full tables before trimming them to what the scenari
 (``run.series``, ``run.events``); remaking it from a folder that did not store the columns and
 event kinds the metrics read (:data:`~sim.analysis.summary.SUMMARY_COLUMNS`,
 :data:`~sim.analysis.summary.SUMMARY_QUANTITIES`, :data:`~sim.analysis.summary.SUMMARY_EVENTS`)
-fails with a :class:`sim.store.StoreError` naming them.
+fails with a :class:`sim.experiment.store.StoreError` naming them.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ def summarize_folder(path: str | Path) -> pd.DataFrame:
         One row per run: ``run_id``, ``seed``, ``scenario``, then the metrics.
 
     Raises:
-        sim.store.StoreError: if the folder is not finished, or did not store the series
+        sim.experiment.store.StoreError: if the folder is not finished, or did not store the series
             columns and event kinds the metrics read (its scenario's ``run.series`` or
             ``run.events`` left them out).
     """
-    from ..store import load_results, require_stored
+    from ..experiment.store import load_results, require_stored
 
     require_stored(path, "remaking the cycle metrics (summary.parquet) from the tables",
                    columns=SUMMARY_COLUMNS, quantities=SUMMARY_QUANTITIES,
@@ -98,10 +98,10 @@ def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
         One row per run.
 
     Raises:
-        sim.store.StoreError: when the table must be remade and the folder cannot give it
+        sim.experiment.store.StoreError: when the table must be remade and the folder cannot give it
             (unfinished, or its ``run.series``/``run.events`` left out what the metrics read).
     """
-    from ..store import RUNS, SERIES
+    from ..experiment.store import RUNS, SERIES
 
     path = Path(path)
     file = path / SUMMARY

@@ -1,6 +1,7 @@
 """Global sensitivity of cycle metrics to parameters: Morris screening and Sobol indices.
 
-A sweep scenario with a ``morris`` or ``sobol`` design (:mod:`sim.sweep`) runs every point of
+A sweep scenario with a ``morris`` or ``sobol`` design (:mod:`sim.experiment.sweep`) runs every
+point of
 its sample matrix for the same seeds. These functions take that matrix and the per-run metrics
 of the results folder (``summary.parquet``, joined with the runs table's ``point`` column) and
 hand them to SALib's analysers, which need exactly one outcome per point, in sample order:
@@ -116,7 +117,7 @@ def parameter_table(design: SweepDesign, params: Any | None = None) -> pd.DataFr
         One row per parameter, in the design's order: ``parameter``, ``symbol``, ``low``,
         ``high``, ``default`` and ``meaning`` (from the parameter metadata).
     """
-    from ..params import Params, field_for
+    from ..model.params import Params, field_for
 
     params = params if params is not None else Params()
     rows = []
@@ -180,7 +181,7 @@ def morris_indices(problem: Mapping[str, Any], X: pd.DataFrame | np.ndarray,
 
     Args:
         problem: SALib problem (``num_vars``, ``names``, ``bounds``), e.g.
-            :func:`sim.sweep.salib_problem`.
+            :func:`sim.experiment.sweep.salib_problem`.
         X: the sample matrix (points × parameters, in the problem's order and in sample
             order).
         outcomes: :func:`point_outcomes` (one row per point, one column per metric).

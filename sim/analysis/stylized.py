@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..params import Params
-from ..states import EventKind, Phase
+from ..model.params import Params
+from ..model.states import EventKind, Phase
 from .episodes import episodes
 from .metrics import drawdown, rise_time
 

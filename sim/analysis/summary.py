@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..states import EventKind
+from ..model.states import EventKind
 from .episodes import episodes
 from .frames import PHASE_QUANTITY, col, sectors_of
 from .metrics import (

@@ -1,6 +1,7 @@
 """Hand-built series and event frames that follow the output schema (for tests and demos).
 
-These frames are not model output: every column of :func:`sim.schema.series_columns` is present
+These frames are not model output: every column of :func:`sim.model.schema.series_columns` is
+present
 with a neutral value (0, or the phase LOOSE) unless the caller gives it.
 """
 
@@ -11,8 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..schema import EVENT_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES, series_columns
-from ..states import Phase
+from ..model.schema import EVENT_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES, series_columns
+from ..model.states import Phase
 from .frames import PHASE_QUANTITY, col, phase_codes
 
 
@@ -68,7 +69,7 @@ def synthetic_series(phases: Mapping[str, Sequence[str]], *, start: str | None =
 
 
 def synthetic_events(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
-    """Build an event log with :data:`sim.schema.EVENT_COLUMNS` from partial rows.
+    """Build an event log with :data:`sim.model.schema.EVENT_COLUMNS` from partial rows.
 
     Missing fields get neutral values (``sector=''``, ``firm_id=-1``, ``magnitude=0``...).
     """

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from ..params import AgencyParams, Params
-from ..states import AGENCIES, AGENCY_MANDATE, HARM_DIMENSIONS, UNIFIED_AGENCY, Structure
 from .dynamics import relax
 from .firms import FirmPopulation, fine_rate, largest, punishable_record, record_years
+from .params import AgencyParams, Params
+from .states import AGENCIES, AGENCY_MANDATE, HARM_DIMENSIONS, UNIFIED_AGENCY, Structure
 
 if TYPE_CHECKING:
     from .model import RegulatoryModel

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from ..params import AgencyParams, FirmParams
 from .dynamics import logistic, relax
+from .params import AgencyParams, FirmParams
 
 if TYPE_CHECKING:
     from .model import RegulatoryModel

@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from ..params import InformationParams
 from .dynamics import relax
+from .params import InformationParams
 
 CHANNELS: tuple[str, ...] = ("public", "agency", "local")
 """The channels in the order of :attr:`Channels.reports`."""

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from ..params import LeadershipParams
-from ..states import Cause, Mode, Phase
 from .dynamics import relax
+from .params import LeadershipParams
+from .states import Cause, Mode, Phase
 
 if TYPE_CHECKING:
     from .model import RegulatoryModel

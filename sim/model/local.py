@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from ..params import LocalParams
+from .params import LocalParams
 
 if TYPE_CHECKING:
     from .model import RegulatoryModel

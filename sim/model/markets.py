@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import MarketParams
 from .dynamics import relax
+from .params import MarketParams
 
 GROWTH_MEMORY = 12.0
 """Months over which investors average realised growth (expected growth)."""

@@ -17,9 +17,6 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from ..params import Params, parse_month
-from ..recorder import EventLog, FirmPanel, SeriesRecorder
-from ..states import CONTENT, HARM_DIMENSIONS, Cause, EventKind, Phase, ScheduledKind
 from . import agencies as agency_rules
 from . import firms as firm_rules
 from .agencies import Agency, Regulators
@@ -29,7 +26,10 @@ from .information import Channels, channel_values
 from .leadership import Leadership, Triggers
 from .local import LocalGovernment, Provinces
 from .markets import Markets
+from .params import Params, parse_month
 from .public import Public
+from .recorder import EventLog, FirmPanel, SeriesRecorder
+from .states import CONTENT, HARM_DIMENSIONS, Cause, EventKind, Phase, ScheduledKind
 
 MACRO_PULSE_MONTHS = 6.0
 """Time constant over which a scheduled macro shock fades from economy pain."""
@@ -54,7 +54,7 @@ class RegulatoryModel(mesa.Model):
     """Zhang's regulatory pendulum: firms, provinces, agencies, the public and the leadership.
 
     Args:
-        params: all parameters (:class:`sim.params.Params`); defaults when None.
+        params: all parameters (:class:`sim.model.params.Params`); defaults when None.
         rng: seed for the model's generator (int, ``numpy.random.SeedSequence`` or
             ``numpy.random.Generator``), passed to ``mesa.Model``.
 
@@ -685,11 +685,11 @@ class RegulatoryModel(mesa.Model):
             "datetime64[s]")
 
     def series(self) -> pd.DataFrame:
-        """One row per month: the columns of :func:`sim.schema.series_columns`."""
+        """One row per month: the columns of :func:`sim.model.schema.series_columns`."""
         return self.recorder.frame(self.dates(self.recorder.rows))
 
     def events(self) -> pd.DataFrame:
-        """The event log (:data:`sim.schema.EVENT_COLUMNS`)."""
+        """The event log (:data:`sim.model.schema.EVENT_COLUMNS`)."""
         return self.events_log.frame()
 
     def firm_panel(self) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import PublicParams
 from .dynamics import relax, truncated_pareto
+from .params import PublicParams
 
 
 class Public:

@@ -11,8 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from ..analysis.frames import PHASE_QUANTITY, col, sectors_of, time_axis, time_edges
-from ..params import LeadershipParams
-from ..states import EventKind
+from ..model.params import LeadershipParams
+from ..model.states import EventKind
 from ._common import format_time_axis, shade_phases
 from .overview import plot_overview
 from .style import EVENT_STYLE, OKABE_ITO, sector_style

@@ -29,7 +29,7 @@ def plot_overview(series: pd.DataFrame, ax: Axes | None = None, *,
         series: one run's series frame (schema columns; ``date`` gives a dated axis).
         ax: axes to draw on (default: a new figure).
         sectors: sectors to draw (default: all in the frame).
-        quantity: per-sector quantity to draw (a :data:`sim.schema.SECTOR_QUANTITIES` name).
+        quantity: per-sector quantity to draw (a :data:`sim.model.schema.SECTOR_QUANTITIES` name).
         title: axes title (default none).
 
     Returns:

@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from ..analysis.frames import PHASE_QUANTITY, col
-from ..states import Phase
+from ..model.states import Phase
 from ._common import get_ax
 from .style import PHASE_COLOURS, phase_label
 

@@ -8,7 +8,7 @@ line styles for the same reason. Nothing here touches ``matplotlib.rcParams``.
 
 from __future__ import annotations
 
-from ..states import Phase
+from ..model.states import Phase
 
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 
 from ..analysis.episodes import episodes
 from ..analysis.frames import has_dates, sectors_of, time_edges
-from ..states import Phase
+from ..model.states import Phase
 from ._common import format_time_axis, get_ax
 from .style import PHASE_COLOURS, PHASE_HATCH, phase_label
 

@@ -4,7 +4,7 @@ import pytest
 from sim.analysis import episodes, phase_runs, sector_episodes
 from sim.analysis.frames import sectors_of
 from sim.analysis.synthetic import synthetic_series
-from sim.schema import series_columns
+from sim.model.schema import series_columns
 
 
 def test_phase_runs_splits_maximal_blocks():

@@ -13,7 +13,7 @@ from sim.analysis.history import (
     ensemble_episodes,
 )
 from sim.analysis.synthetic import synthetic_series
-from sim.params import Params
+from sim.model.params import Params
 
 L, C, K, B = "LOOSE", "CRACKDOWN", "COMPROMISE", "BANNED"
 

@@ -98,8 +98,8 @@ def test_load_design_and_indices_of_a_sweep_folder(tmp_path):
 
     from sim.analysis.results import load_summary
     from sim.analysis.sensitivity import load_design, parameter_table
-    from sim.runner import run_scenario
-    from sim.scenario import load_scenario
+    from sim.experiment.runner import run_scenario
+    from sim.experiment.scenario import load_scenario
 
     base = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
     file = tmp_path / "tiny_morris.toml"

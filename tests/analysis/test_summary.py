@@ -171,8 +171,8 @@ def test_declared_summary_inputs_are_enough_for_the_metrics():
     bit, as the full run. Fails when summarize_run starts reading something not declared."""
     from sim import Params, RegulatoryModel
     from sim.analysis.summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES
-    from sim.schema import OutputSelection
-    from sim.store import select_outputs
+    from sim.experiment.store import select_outputs
+    from sim.model.schema import OutputSelection
 
     model = RegulatoryModel(Params().override({"run.months": 180}), rng=3).run()
     series = model.series().assign(run_id=0, seed=3)

@@ -7,7 +7,7 @@ import pytest
 
 from sim.model import RegulatoryModel
 from sim.model.firms import FirmPopulation
-from sim.params import Params
+from sim.model.params import Params
 
 SMALL = {"firms.n_firms": 30, "local.n_provinces": 5, "run.months": 24}
 """A model small enough to build in milliseconds: 30 firms, 5 provinces, 24 months."""

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sim.analysis.ablations import seed_statistics
 from sim.analysis.stylized import Run
+from sim.experiment.scenario import load_scenario
 from sim.model import RegulatoryModel
-from sim.params import Params
-from sim.scenario import load_scenario
+from sim.model.params import Params
 
 HELD_OUT: tuple[int, ...] = tuple(range(1000, 1040))
 """Seeds never used for tuning (tuning used 0–99)."""

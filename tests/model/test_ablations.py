@@ -23,7 +23,7 @@ from sim.analysis.ablations import (
     sector_adjusted_length_change,
     seed_median,
 )
-from sim.params import Params, iter_specs
+from sim.model.params import Params, iter_specs
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.model import RegulatoryModel
-from sim.params import Params
+from sim.model.params import Params
 
 PARAMS = Params().override({"firms.n_firms": 60, "local.n_provinces": 8, "run.months": 60,
                             "run.firm_panel_every": 12,

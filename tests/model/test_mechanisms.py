@@ -23,8 +23,7 @@ from sim.model.information import Channels, channel_values
 from sim.model.leadership import Leadership, Triggers
 from sim.model.local import LocalGovernment, Provinces
 from sim.model.markets import Markets
-from sim.model.public import Public
-from sim.params import (
+from sim.model.params import (
     GROUPS,
     AgencyParams,
     ExogenousParams,
@@ -38,10 +37,11 @@ from sim.params import (
     ScheduledEvent,
     SectorSpec,
 )
-from sim.states import AGENCIES, HARM_DIMENSIONS, Cause, Phase
+from sim.model.public import Public
+from sim.model.states import AGENCIES, HARM_DIMENSIONS, Cause, Phase
 
 # The parameter values the hand computations below use (MODEL.md's v4/v5 numbers), pinned here
-# so that recalibrating a default in sim/params.py does not change what these tests check.
+# so that recalibrating a default in sim/model/params.py does not change what these tests check.
 AP = AgencyParams(
     tau_enforcement=2.0, zeal=0.3, harm_response=0.6, harm_knee=0.5, content_floor=0.5,
     content_filter=0.6, case_rate=1.0, visibility_base=0.3, visibility_signal=10.0,

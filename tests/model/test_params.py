@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from sim.params import (
+from sim.model.params import (
     DEFAULT_SECTORS,
     GROUPS,
     AgencyParams,
@@ -26,7 +26,7 @@ from sim.params import (
     field_for,
     iter_specs,
 )
-from sim.states import AGENCIES, HARM_DIMENSIONS
+from sim.model.states import AGENCIES, HARM_DIMENSIONS
 
 
 def _numeric(f: dataclasses.Field) -> bool:
@@ -253,7 +253,7 @@ def test_override_returns_a_copy_and_leaves_the_original_alone():
 
 
 def test_spec_rejects_mutable_defaults():
-    from sim.params import spec
+    from sim.model.params import spec
 
     with pytest.raises(TypeError, match="immutable"):
         spec([1, 2], symbol="x", doc="x")

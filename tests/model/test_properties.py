@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.model import RegulatoryModel
-from sim.params import ExogenousParams, Params, ScheduledEvent, iter_specs
-from sim.schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, series_columns
-from sim.states import EventKind, Mode, Phase, ScheduledKind, Structure
+from sim.model.params import ExogenousParams, Params, ScheduledEvent, iter_specs
+from sim.model.schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, series_columns
+from sim.model.states import EventKind, Mode, Phase, ScheduledKind, Structure
 
 SMALL = {"firms.n_firms": 30, "local.n_provinces": 5, "run.months": 36,
          "run.firm_panel_every": 6}

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import RegulatoryModel
-from sim.params import Params
+from sim.model.params import Params
 
 HERE = Path(__file__).resolve().parent
 JSON_PATH = HERE / "golden.json"

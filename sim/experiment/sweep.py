@@ -1,9 +1,11 @@
 """Sweep designs: which parameter points a sweep runs (pure functions, no I/O).
 
-A sweep scenario adds a ``[sweep]`` table (parsed and validated by :mod:`sim.scenario`) that
+A sweep scenario adds a ``[sweep]`` table (parsed and validated by :mod:`sim.experiment.scenario`)
+that
 names a :class:`Design` and the swept parameters. This module turns the validated
 :class:`SweepSpec` into a *sample matrix*: one row per parameter point, one column per swept
-parameter, holding the values the runs will use. :func:`sim.runner.expand` then crosses the
+parameter, holding the values the runs will use. :func:`sim.experiment.runner.expand` then crosses
+the
 points with the scenario's replications.
 
 Designs (the sampling is done by ``scipy.stats.qmc`` and SALib, never by hand):
@@ -40,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .params import Params, field_for
+from ..model.params import Params, field_for
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -2,7 +2,7 @@
 
 SolaraViz resets a model by calling its class again with the controls' values as keyword
 arguments. :class:`DashboardModel` accepts exactly that — ``rng`` plus one flat name per
-control (see :mod:`sim.dashboard.controls`) and the scenario's resolved parameters as the fixed
+control (see :mod:`sim.app.dashboard.controls`) and the scenario's resolved parameters as the fixed
 ``base`` — and keeps the short history the page plots, read from the model's own state after
 each month.
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..model import RegulatoryModel
-from ..params import Params
-from ..states import Phase
+from ...model import RegulatoryModel
+from ...model.params import Params
+from ...model.states import Phase
 from .controls import overrides_from_flat, parse_seed
 
 
@@ -28,7 +28,7 @@ class History:
 
     Attributes:
         months: months simulated at each row (0, 1, 2, ...).
-        phase: sector phase codes (:class:`sim.states.Phase` values), rows × sectors.
+        phase: sector phase codes (:class:`sim.model.states.Phase` values), rows × sectors.
         signal: leadership signal L_s, rows × sectors.
         enforcement: sector enforcement E_s, rows × sectors.
         alarm_ratio: perceived alarm ÷ effective threshold, rows × sectors (NaN where the
@@ -91,14 +91,14 @@ class DashboardModel(RegulatoryModel):
         rng: the seed: an integer, its text as typed in the seed input, or None/empty for a
             fresh one.
         base: the scenario's resolved parameters, which the controls override (default:
-            the defaults of :mod:`sim.params`).
+            the defaults of :mod:`sim.model.params`).
         scenario: ignored. Mesa's reset passes a ``mesa.experimental.scenarios.Scenario``
             under this name to every model class that takes ``**kwargs``; regcycle's
             scenarios arrive resolved as ``base``.
         **flat: control values by flat name (``leadership__theta_alarm=0.7``).
 
     Raises:
-        sim.params.ParameterError: for a value a field does not allow.
+        sim.model.params.ParameterError: for a value a field does not allow.
         ValueError: for a seed that is not a non-negative integer.
 
     Attributes:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..params import Params
-from ..scenario import Scenario, find_scenario, load_scenario
+from ...experiment.scenario import Scenario, find_scenario, load_scenario
+from ...model.params import Params
 
 ENV_SCENARIO = "REGCYCLE_DASHBOARD_SCENARIO"
 """Environment variable naming the scenario the page loads."""
@@ -28,12 +28,12 @@ DEFAULT_SCENARIO = "baseline"
 
 def scenario_dirs() -> list[Path]:
     """Folders searched for a scenario given by name: ./scenarios, then the repository's."""
-    return [Path("scenarios"), Path(__file__).resolve().parents[2] / "scenarios"]
+    return [Path("scenarios"), Path(__file__).resolve().parents[3] / "scenarios"]
 
 
 def defaults_scenario() -> Scenario:
     """A scenario of the parameter defaults (when no scenario file can be found)."""
-    return Scenario(name="defaults", description="the defaults of sim.params", path=None,
+    return Scenario(name="defaults", description="the defaults of sim.model.params", path=None,
                     params=Params(), seeds=(0,))
 
 
@@ -50,7 +50,7 @@ def load_dashboard_scenario(arg: str | None = None,
         The resolved scenario.
 
     Raises:
-        sim.scenario.ScenarioError: listing every problem of the file and the overrides.
+        sim.experiment.scenario.ScenarioError: listing every problem of the file and the overrides.
     """
     name = arg or DEFAULT_SCENARIO
     path = find_scenario(name, scenario_dirs())

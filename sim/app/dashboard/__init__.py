@@ -1,15 +1,16 @@
 """The interactive dashboard: Mesa's SolaraViz page for the model (``regcycle dashboard``).
 
 It needs the optional extra ``regcycle[dashboard]`` (Mesa's ``viz`` extra: Solara, Altair). The
-modules split so that only :mod:`sim.dashboard.app` imports Solara:
+modules split so that only :mod:`sim.app.dashboard.app` imports Solara:
 
-- :mod:`~sim.dashboard.controls`: which parameters get sliders and selectors, built from the
-  parameter metadata of :mod:`sim.params`;
-- :mod:`~sim.dashboard.model`: :class:`~sim.dashboard.model.DashboardModel`, the adapter that
+- :mod:`~sim.app.dashboard.controls`: which parameters get sliders and selectors, built from the
+  parameter metadata of :mod:`sim.model.params`;
+- :mod:`~sim.app.dashboard.model`: :class:`~sim.app.dashboard.model.DashboardModel`, the adapter
+  that
   SolaraViz re-instantiates with flat keyword arguments on reset;
-- :mod:`~sim.dashboard.figures`: the plots (matplotlib) and the status and event list (HTML);
-- :mod:`~sim.dashboard.app`: the Solara page (``solara run sim.dashboard.app``);
-- :mod:`~sim.dashboard.cli`: the ``regcycle dashboard`` subcommand.
+- :mod:`~sim.app.dashboard.figures`: the plots (matplotlib) and the status and event list (HTML);
+- :mod:`~sim.app.dashboard.app`: the Solara page (``solara run sim.app.dashboard.app``);
+- :mod:`~sim.app.dashboard.cli`: the ``regcycle dashboard`` subcommand.
 """
 
 from __future__ import annotations

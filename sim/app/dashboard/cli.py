@@ -3,7 +3,7 @@
 :func:`add_dashboard_subcommand` registers the subcommand on the main parser. The command
 validates the scenario first (bad input: one message, exit 2), checks that the ``dashboard``
 extra is installed (else it prints how to install it and exits 2), prints the address and runs
-``solara run sim.dashboard.app`` bound to 127.0.0.1 until Ctrl-C.
+``solara run sim.app.dashboard.app`` bound to 127.0.0.1 until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 """Port used unless ``--port`` says otherwise (Solara's default)."""
 
-APP = "sim.dashboard.app"
+APP = "sim.app.dashboard.app"
 """The module ``solara run`` serves."""
 
 EXIT_OK = 0
@@ -121,10 +121,11 @@ def dashboard_command(args: argparse.Namespace) -> int:
     """Run ``regcycle dashboard``; return the exit status.
 
     Raises:
-        sim.scenario.ScenarioError: for a bad scenario or ``--set`` (the main command prints
+        sim.experiment.scenario.ScenarioError: for a bad scenario or ``--set`` (the main command
+        prints
             it and exits 2).
     """
-    from ..scenario import parse_assignment
+    from ...experiment.scenario import parse_assignment
 
     overrides: dict[str, object] = {}
     for text in args.sets:

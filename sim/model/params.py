@@ -262,7 +262,7 @@ class LeadershipParams(_Group):
 
     @property
     def harm_tolerance(self) -> tuple[float, float, float, float, float]:
-        """κ_k in the order of :data:`sim.states.HARM_DIMENSIONS`."""
+        """κ_k in the order of :data:`sim.model.states.HARM_DIMENSIONS`."""
         return (self.tolerance_competition, self.tolerance_privacy, self.tolerance_content,
                 self.tolerance_labour, self.tolerance_finance)
 
@@ -530,7 +530,7 @@ class SectorSpec(_Group):
 
     @property
     def harms(self) -> tuple[float, float, float, float, float]:
-        """Harm profile in the order of :data:`sim.states.HARM_DIMENSIONS`."""
+        """Harm profile in the order of :data:`sim.model.states.HARM_DIMENSIONS`."""
         return (self.harm_competition, self.harm_privacy, self.harm_content, self.harm_labour,
                 self.harm_finance)
 
@@ -569,7 +569,7 @@ class ScheduledEvent:
 
     Attributes:
         month: month index from the start (0-based).
-        kind: one of :class:`sim.states.ScheduledKind`.
+        kind: one of :class:`sim.model.states.ScheduledKind`.
         sector: sector name (ignored for ``macro_shock``).
         magnitude: scandal magnitude, or pain added by a macro shock; ignored for defiance
             and listings (each is one event: a trigger, and defiance also a revelation).

@@ -6,9 +6,9 @@ One folder per invocation of ``regcycle run``, ``results/<scenario>/<id>/``::
                       what is stored, versions, git revision, platform, times, status of every
                       run)
     runs.parquet      one row per run: run_id, seed, scenario, status, every resolved parameter
-    series.parquet    one row per run and month: run_id, seed, then sim.schema.series_columns
+    series.parquet    one row per run and month: run_id, seed, then sim.model.schema.series_columns
                       (only those the scenario's run.series selects, month and date always)
-    events.parquet    the event logs: run_id, seed, then sim.schema.EVENT_COLUMNS (only the
+    events.parquet    the event logs: run_id, seed, then sim.model.schema.EVENT_COLUMNS (only the
                       rows of the kinds run.events selects)
     panel.parquet     the firm panels (only when run.firm_panel_every > 0)
     summary.parquet   cycle metrics per run (sim.analysis.summary.summarize_run)
@@ -27,7 +27,7 @@ are removed. Resuming a folder skips runs whose part exists and checks that it w
 the same parameters and seed.
 
 What is stored: by default every series column and every event. A scenario's ``run.series``
-and ``run.events`` (a :class:`sim.schema.OutputSelection`, recorded in the manifest under
+and ``run.events`` (a :class:`sim.model.schema.OutputSelection`, recorded in the manifest under
 ``outputs``) keep only some series columns and event kinds, to make a large sweep's folder small.
 The worker computes the run's cycle metrics (its ``summary.parquet`` row) from the full tables
 first and trims them afterwards (:func:`select_outputs`), so the summary does not depend on the
@@ -65,7 +65,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .schema import (
+from ..model.schema import (
     EVENT_COLUMNS,
     PANEL_COLUMNS,
     SECTOR_QUANTITIES,
@@ -268,7 +268,7 @@ def _versions() -> dict[str, str | None]:
 
 def _git() -> dict[str, Any] | None:
     """The git revision of the code that runs (not of the working directory), if any."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         rev = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=10, check=True).stdout.strip()
@@ -650,7 +650,7 @@ def folder_sectors(manifest: dict[str, Any], columns: Iterable[str] = ()) -> lis
     if not out:
         out = sectors_in(columns)
     if not out:
-        from .params import Params
+        from ..model.params import Params
 
         out = list(Params().sector_names)
     return out
@@ -910,7 +910,7 @@ class ResultsFolder:
         return rows
 
     def record(self, record: RunRecord) -> None:
-        """Take note of one finished run (from :func:`sim.runner.execute`).
+        """Take note of one finished run (from :func:`sim.experiment.runner.execute`).
 
         A run its worker already stored needs nothing more; the files of one sent back are
         written here; a failed run leaves a ``.failed.json`` marker with its error and
@@ -982,7 +982,7 @@ class ResultsFolder:
         if parts and all((p / SUMMARY).is_file() for p in parts):
             _gather_parts(parts, SUMMARY, self.path / SUMMARY, "summary")
         else:  # computed in the workers; remade from the tables if a part lacks it
-            from .analysis.results import write_summary
+            from ..analysis.results import write_summary
 
             write_summary(self.path)
         complete = len(done) == len(specs)
@@ -1011,7 +1011,7 @@ class ResultsFolder:
         try:
             from matplotlib.figure import Figure
 
-            from .plots import plot_overview
+            from ..plots import plot_overview
 
             columns = pq.read_schema(path).names
             sectors = [sector for quantity, sector in map(split_column, columns)

@@ -1,7 +1,8 @@
 """The dashboard's sliders and selectors, built from the parameter metadata.
 
 The parameters that get a control are listed once, by dotted key, in :data:`MAIN_PARAMETERS`.
-Everything else about a control comes from the field's metadata in :mod:`sim.params`: the label
+Everything else about a control comes from the field's metadata in :mod:`sim.model.params`: the
+label
 (symbol, one-line doc and unit), the bounds (``range``), the options (``choices``) and the kind
 of input (the field's type). SolaraViz passes control values back to the model class as keyword
 arguments, so each dotted key has a flat name (``leadership.theta_alarm`` →
@@ -14,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..params import Params, field_for, fmt_number
+from ...model.params import Params, field_for, fmt_number
 
 MAIN_PARAMETERS: tuple[str, ...] = (
     "leadership.mode",
@@ -173,7 +174,7 @@ def overrides_from_flat(flat: Mapping[str, Any], params: Params) -> dict[str, An
         params: parameters the keys must exist in (for sector keys).
 
     Returns:
-        ``{dotted_key: value}`` ready for :meth:`sim.params.Params.override`.
+        ``{dotted_key: value}`` ready for :meth:`sim.model.params.Params.override`.
     """
     out: dict[str, Any] = {}
     for name, value in flat.items():

@@ -1,8 +1,8 @@
-"""The Solara page: Mesa's SolaraViz around :class:`~sim.dashboard.model.DashboardModel`.
+"""The Solara page: Mesa's SolaraViz around :class:`~sim.app.dashboard.model.DashboardModel`.
 
-Serve it with ``regcycle dashboard [SCENARIO]`` (or ``solara run sim.dashboard.app``). The
+Serve it with ``regcycle dashboard [SCENARIO]`` (or ``solara run sim.app.dashboard.app``). The
 sidebar is SolaraViz's: step, play/pause and reset, the play interval, and one control per
-parameter of :data:`sim.dashboard.controls.MAIN_PARAMETERS` plus the seed; reset rebuilds the
+parameter of :data:`sim.app.dashboard.controls.MAIN_PARAMETERS` plus the seed; reset rebuilds the
 model from the scenario with the controls' values. The main area has four cells: enforcement
 and signal per sector with their phases, alarm against threshold, valuation and pain, and the
 status with the latest events.
@@ -38,10 +38,10 @@ PAGE_CSS = """
 
 
 def figure_component(name: str) -> Callable[[DashboardModel], Any]:
-    """A SolaraViz component drawing the figure ``name`` of :data:`~sim.dashboard.figures.SPECS`.
+    """A SolaraViz component drawing the figure ``name`` of ``figures.SPECS``.
 
     The PNG is redrawn when the model or its month changes, through a
-    :class:`~sim.dashboard.figures.LiveFigure` kept per model; the time taken is stored in
+    :class:`~sim.app.dashboard.figures.LiveFigure` kept per model; the time taken is stored in
     ``model.render_times[name]``.
     """
     spec = SPECS[name]

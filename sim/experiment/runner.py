@@ -2,11 +2,11 @@
 
 The pieces, each small and replaceable:
 
-* :func:`expand` turns a :class:`~sim.scenario.Scenario` into an ordered list of
+* :func:`expand` turns a :class:`~sim.experiment.scenario.Scenario` into an ordered list of
   :class:`RunSpec` (a pure function: run ids and seeds are fixed before anything runs, so the
   order in which results arrive never matters). A sweep's points come from
-  :func:`sim.sweep.sample_matrix`; run ``point × R + r`` gets the seed of replication ``r``
-  at every point (common random numbers);
+  :func:`sim.experiment.sweep.sample_matrix`; run ``point × R + r`` gets the seed of
+  replication ``r`` at every point (common random numbers);
 * :func:`run_one` runs one spec to completion and returns a :class:`RunResult`;
 * :func:`execute` is what workers call for a results folder: it runs a spec, computes its
   cycle metrics from the full tables, keeps the series columns and event kinds the scenario
@@ -15,8 +15,8 @@ The pieces, each small and replaceable:
 * backends (:class:`SerialBackend`, :class:`ProcessPoolBackend`, :class:`DaskBackend`) expose
   ``map(fn, specs) -> Iterator`` and are context managers that stop their workers on exit;
   they keep a bounded number of runs in flight, so the coordinator's memory stays flat;
-* :func:`run_scenario` ties them to a results folder (:mod:`sim.store`) with a progress bar and
-  resume.
+* :func:`run_scenario` ties them to a results folder (:mod:`sim.experiment.store`) with a
+  progress bar and resume.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .params import Params
+from ..model.params import Params
+from ..model.schema import OutputSelection
 from .scenario import Scenario
-from .schema import OutputSelection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,9 +104,9 @@ class RunResult:
     Attributes:
         run_id: the spec's run id.
         seed: the spec's seed.
-        series: one row per month (:func:`sim.schema.series_columns`); None if the run failed.
-        events: the event log (:data:`sim.schema.EVENT_COLUMNS`); None if the run failed.
-        panel: the firm panel (:data:`sim.schema.PANEL_COLUMNS`), or None when not asked for.
+        series: one row per month (:func:`sim.model.schema.series_columns`); None if the run failed.
+        events: the event log (:data:`sim.model.schema.EVENT_COLUMNS`); None if the run failed.
+        panel: the firm panel (:data:`sim.model.schema.PANEL_COLUMNS`), or None when not asked for.
         started: start time (ISO 8601, UTC).
         finished: end time (ISO 8601, UTC).
         seconds: wall-clock duration.
@@ -173,7 +173,7 @@ def expand(scenario: Scenario) -> list[RunSpec]:
     (common random numbers), so differences between points are not sampling noise.
 
     Raises:
-        sim.params.ParameterError: if a point's parameters fail a cross-parameter check.
+        sim.model.params.ParameterError: if a point's parameters fail a cross-parameter check.
     """
     if scenario.sweep is None:
         return [RunSpec(run_id=i, seed=seed, params=scenario.params, scenario=scenario.name,
@@ -226,7 +226,7 @@ def run_one(spec: RunSpec, *, model: Callable[..., Any] | None = None) -> RunRes
         The run's tables (``run_id`` and ``seed`` columns first) and timings.
     """
     if model is None:
-        from .model import RegulatoryModel as model  # workers pay for Mesa, not the CLI
+        from ..model import RegulatoryModel as model  # workers pay for Mesa, not the CLI
 
     started, t0 = _now(), time.perf_counter()
     try:
@@ -244,7 +244,7 @@ def run_one(spec: RunSpec, *, model: Callable[..., Any] | None = None) -> RunRes
 
 def _summary(spec: RunSpec, result: RunResult) -> pd.DataFrame | None:
     """The run's row of ``summary.parquet`` (as :func:`sim.analysis.results.summarize_folder`)."""
-    from .analysis.summary import summarize_runs
+    from ..analysis.summary import summarize_runs
     from .store import normalize
 
     try:
@@ -263,7 +263,7 @@ def record_of(spec: RunSpec, result: RunResult) -> RunRecord:
     """Encode a run's result as a record carrying its files (see :func:`execute`).
 
     The cycle metrics are computed from the full series and event log first; only then are the
-    tables trimmed to what the spec's :class:`~sim.schema.OutputSelection` stores, so the
+    tables trimmed to what the spec's :class:`~sim.model.schema.OutputSelection` stores, so the
     summary row is the same whatever the selection.
     """
     from .store import encode_part, run_meta, select_outputs
@@ -621,7 +621,7 @@ def run_scenario(scenario: Scenario, *, out: str | Path = "results",
                  command: Iterable[str] | None = None,
                  fn: Callable[[RunSpec], RunResult] = run_one,
                  worker_writes: bool = True) -> Path:
-    """Run every run of a scenario (a sweep's too) into a results folder (see :mod:`sim.store`).
+    """Run every run of a scenario (a sweep's too) into a results folder (see ``store``).
 
     Failing runs are recorded (error and parameters in the manifest) and the others go on;
     the folder is then ``incomplete`` and ``resume`` retries them.
@@ -646,7 +646,7 @@ def run_scenario(scenario: Scenario, *, out: str | Path = "results",
         The results folder.
 
     Raises:
-        sim.store.StoreError: if ``resume`` is not a results folder of this scenario.
+        sim.experiment.store.StoreError: if ``resume`` is not a results folder of this scenario.
         KeyboardInterrupt: when interrupted; the folder keeps its finished runs and can be
             resumed.
     """

@@ -1,7 +1,7 @@
 """What the dashboard draws: three small matplotlib figures, the status table, the event list.
 
-Every function takes a :class:`~sim.dashboard.model.DashboardModel` and reads its
-:class:`~sim.dashboard.model.History` and current state; none imports Solara, so they are
+Every function takes a :class:`~sim.app.dashboard.model.DashboardModel` and reads its
+:class:`~sim.app.dashboard.model.History` and current state; none imports Solara, so they are
 tested and timed without a browser. The figures are built for speed (they are redrawn every
 month): fixed margins instead of a layout engine, phases drawn as a few spans, and on the page
 (:class:`LiveFigure`) only the data are drawn each month, on the kept pixels of the axes, text
@@ -25,16 +25,16 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 from PIL import Image as PILImage
 
-from ..analysis.episodes import phase_runs
-from ..plots.style import (
+from ...analysis.episodes import phase_runs
+from ...model.schema import EVENT_COLUMNS
+from ...model.states import EventKind, Phase
+from ...plots.style import (
     OKABE_ITO,
     PHASE_COLOURS,
     SHADE_ALPHA,
     phase_label,
     sector_style,
 )
-from ..schema import EVENT_COLUMNS
-from ..states import EventKind, Phase
 from .controls import describe
 from .model import DashboardModel
 

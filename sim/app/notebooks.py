@@ -1,7 +1,7 @@
 """What the analysis notebooks of ``notebooks/`` call to size and run their experiments.
 
 The notebooks hold no model logic: they read a *size* from the environment, run scenario files
-through :func:`sim.runner.run_scenario` into a results root, and hand the folders to
+through :func:`sim.experiment.runner.run_scenario` into a results root, and hand the folders to
 :mod:`sim.analysis` and :mod:`sim.plots`. One switch makes the same notebook a smoke test in CI
 and a full experiment on a desk:
 
@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .analysis.stylized import Run
-    from .store import Results
+    from ..analysis.stylized import Run
+    from ..experiment.store import Results
 
 SIZE_VARIABLE = "REGCYCLE_NOTEBOOK_SIZE"
 """Environment variable holding the notebook size (``quick`` or ``full``)."""
@@ -110,7 +110,8 @@ class NotebookSize:
                 sweep.
 
         Returns:
-            Dotted keys for :func:`sim.scenario.load_scenario`'s ``overrides``: ``run.months``
+            Dotted keys for :func:`sim.experiment.scenario.load_scenario`'s ``overrides``:
+            ``run.months``
             when the size sets it, and ``sweep.samples`` for Morris and Sobol designs.
         """
         months = self.months if design is None else self.sweep_months
@@ -174,7 +175,7 @@ def notebook_size(environ: Mapping[str, str] | None = None) -> NotebookSize:
 
 def repo_root() -> Path | None:
     """The checkout the package runs from (the folder holding ``scenarios/``), if any."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     for candidate in (here, *Path.cwd().resolve().parents, Path.cwd().resolve()):
         if (candidate / "scenarios" / "baseline.toml").is_file():
             return candidate
@@ -318,9 +319,9 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
         RuntimeError: if some runs failed (the folder keeps the others, and the errors in its
             manifest).
     """
-    from .runner import expand, run_scenario
-    from .scenario import load_scenario
-    from .store import _fingerprint
+    from ..experiment.runner import expand, run_scenario
+    from ..experiment.scenario import load_scenario
+    from ..experiment.store import _fingerprint
 
     path = scenario_file(name)
     probe = load_scenario(path, overrides)
@@ -386,7 +387,7 @@ def describe_scenarios(names: Sequence[str | Path], reference: str = "baseline"
     """
     import pandas as pd
 
-    from .scenario import load_scenario
+    from ..experiment.scenario import load_scenario
 
     base = load_scenario(scenario_file(reference)).params.to_flat_dict()
     rows = []
@@ -403,7 +404,7 @@ def run_tables(results: Results, run_id: int = 0) -> tuple[pd.DataFrame, pd.Data
     """One run of a loaded results folder, as the plot and analysis functions take it.
 
     Args:
-        results: :func:`sim.store.load_results` of a folder.
+        results: :func:`sim.experiment.store.load_results` of a folder.
         run_id: the run.
 
     Returns:
@@ -420,13 +421,13 @@ def ensemble_runs(results: Results) -> list[Run]:
     """Every run of a loaded results folder as :class:`sim.analysis.stylized.Run` (run order).
 
     Args:
-        results: :func:`sim.store.load_results` of a folder.
+        results: :func:`sim.experiment.store.load_results` of a folder.
 
     Returns:
         One ``Run(series, events)`` per run id, for
         :func:`sim.analysis.stylized.stylized_facts`.
     """
-    from .analysis.stylized import Run
+    from ..analysis.stylized import Run
 
     ids = sorted(int(i) for i in results.runs["run_id"])
     return [Run(*run_tables(results, i)) for i in ids]
@@ -456,7 +457,7 @@ def exit_pain(series: pd.DataFrame, events: pd.DataFrame, params: Any = None) ->
         series: the run's series (with ``drawdown``, ``pain_shortfall``, ``pain_jobs``,
             ``pain``, ``perceived_pain`` and ``pain_bound`` per sector).
         events: its event log.
-        params: the run's :class:`sim.params.Params` (default: the defaults).
+        params: the run's :class:`sim.model.params.Params` (default: the defaults).
 
     Returns:
         One row per pain-ended crackdown with :data:`EXIT_COLUMNS`; ``exit`` is the first
@@ -464,8 +465,8 @@ def exit_pain(series: pd.DataFrame, events: pd.DataFrame, params: Any = None) ->
     """
     import pandas as pd
 
-    from .analysis.stylized import COMPROMISE, Run, crackdown_table
-    from .params import Params
+    from ..analysis.stylized import COMPROMISE, Run, crackdown_table
+    from ..model.params import Params
 
     params = params or Params()
     mp = params.markets
@@ -531,7 +532,7 @@ def channel_table(series: pd.DataFrame, phase: str | None = "LOOSE") -> pd.DataF
     import numpy as np
     import pandas as pd
 
-    from .analysis.frames import sectors_of
+    from ..analysis.frames import sectors_of
 
     rows = []
     for s in sectors_of(series):
@@ -594,10 +595,10 @@ def theory_summary(folders: Mapping[str, str | Path], reference: str = "baseline
     import numpy as np
     import pandas as pd
 
-    from .analysis.ablations import non_aligned, seed_statistics
-    from .analysis.stylized import COMPROMISE
-    from .scenario import load_scenario
-    from .store import load_results
+    from ..analysis.ablations import non_aligned, seed_statistics
+    from ..analysis.stylized import COMPROMISE
+    from ..experiment.scenario import load_scenario
+    from ..experiment.store import load_results
 
     params = load_scenario(scenario_file(reference)).params
     others = non_aligned(params)
@@ -644,7 +645,7 @@ def sector_means(folders: Mapping[str, str | Path], quantities: Sequence[str],
     import numpy as np
     import pandas as pd
 
-    from .store import load_results
+    from ..experiment.store import load_results
 
     rows = {}
     for name, folder in folders.items():
@@ -671,7 +672,7 @@ def onset_revelations(folders: Mapping[str, str | Path], sectors: Sequence[str]
     """
     import pandas as pd
 
-    from .store import load_results
+    from ..experiment.store import load_results
 
     rows = {}
     for name, folder in folders.items():

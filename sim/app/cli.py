@@ -16,9 +16,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .runner import BACKENDS
-from .scenario import (
+from .. import __version__
+from ..experiment.runner import BACKENDS
+from ..experiment.scenario import (
     ScenarioError,
     find_scenario,
     list_scenarios,
@@ -49,7 +49,7 @@ examples:
 
 A SCENARIO is a path to a TOML file, or the name of a file in ./scenarios (baseline).
 Results go to <out>/<scenario name>/<YYYYmmdd-HHMMSS>/ (see results/README.md); load them
-in Python with sim.store.load_results(folder).
+in Python with sim.experiment.store.load_results(folder).
 """
 
 RUN_EPILOG = """\
@@ -101,7 +101,7 @@ def _default_scenarios_dir() -> Path:
     local = Path("scenarios")
     if local.is_dir():
         return local
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print a flat JSON object instead")
     show.set_defaults(func=_cmd_show)
 
-    from .commands_analysis import add_analysis_subcommands  # plot, summarize, compare
+    from .analysis_commands import add_analysis_subcommands  # plot, summarize, compare
 
     add_analysis_subcommands(sub)
     from .dashboard.cli import add_dashboard_subcommand  # dashboard (extra: regcycle[dashboard])
@@ -203,8 +203,8 @@ def _error_line(error: str | None) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from .runner import run_scenario
-    from .store import EVENTS, MANIFEST, PANEL, SERIES
+    from ..experiment.runner import run_scenario
+    from ..experiment.store import EVENTS, MANIFEST, PANEL, SERIES
 
     if args.scheduler and args.backend not in (None, "dask"):
         print(f"regcycle: --scheduler needs --backend dask, not {args.backend}",
@@ -266,7 +266,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"  stored: {', '.join(what)}")
         if (folder / "overview.png").is_file():
             print(f"  overview plot: {folder / 'overview.png'}")
-        print(f"  load with: sim.store.load_results({str(folder)!r})")
+        print(f"  load with: sim.experiment.store.load_results({str(folder)!r})")
     else:
         print(folder)
     return EXIT_OK
@@ -346,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status: 0 success, 1 some runs failed, 2 bad input, 130 interrupted.
     """
-    from .store import StoreError
+    from ..experiment.store import StoreError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()

@@ -191,7 +191,7 @@ aggregate column, then every per-sector quantity; a name that is both (``phase``
 ``perceived_pain``, ``pain``, ``n_firms``, ``scandals``) appears once and selects both."""
 
 EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
-"""The event kinds ``run.events`` accepts (:class:`sim.states.EventKind` values)."""
+"""The event kinds ``run.events`` accepts (:class:`sim.model.states.EventKind` values)."""
 
 
 @dataclass(frozen=True, slots=True)

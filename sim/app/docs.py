@@ -1,8 +1,9 @@
 """Generate the documentation tables that must stay true to the code.
 
 ``docs/ODD.md`` holds blocks between ``<!-- BEGIN name -->`` and ``<!-- END name -->`` markers
-that are rendered from the parameter metadata (:mod:`sim.params`) and the output schema
-(:mod:`sim.schema`). ``python -m sim.docs`` rewrites them; a test fails when they are stale.
+that are rendered from the parameter metadata (:mod:`sim.model.params`) and the output schema
+(:mod:`sim.model.schema`). ``python -m sim.app.docs`` rewrites them; a test fails when they are
+stale.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import re
 import sys
 from pathlib import Path
 
-from .params import GROUPS, Params, SectorSpec, fmt_number, iter_specs
-from .schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES
-from .schema import markdown_table as schema_table
+from ..model.params import GROUPS, Params, SectorSpec, fmt_number, iter_specs
+from ..model.schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, SERIES_AGGREGATES
+from ..model.schema import markdown_table as schema_table
 
-ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 
 
 def _allowed(meta) -> str:
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     fresh = render(current)
     if "--check" in argv:
         if fresh != current:
-            print(f"{ODD_PATH} is stale: run `python -m sim.docs`", file=sys.stderr)
+            print(f"{ODD_PATH} is stale: run `python -m sim.app.docs`", file=sys.stderr)
             return 1
         return 0
     ODD_PATH.write_text(fresh, encoding="utf-8")

@@ -1,7 +1,7 @@
 """Scenario files: read TOML, follow ``extends``, validate everything, resolve into parameters.
 
 This is the only module that reads scenario files. A scenario is a named overlay on the defaults
-of :mod:`sim.params`::
+of :mod:`sim.model.params`::
 
     [scenario]
     name = "rules_based"
@@ -20,7 +20,7 @@ of :mod:`sim.params`::
     series = ["phase", "enforcement", "pain"]   # store only these series (default: all)
     events = ["sanction", "phase_change"]       # store only these event kinds (default: all)
 
-    [leadership]                        # any scalar group of sim.params.GROUPS
+    [leadership]                        # any scalar group of sim.model.params.GROUPS
     mode = "rules"
 
     [information]                       # e.g. the leadership's channels
@@ -45,17 +45,19 @@ of :mod:`sim.params`::
     "leadership.theta_alarm" = { range = [0.6, 1.5] }
     "leadership.theta_pain" = { range = [0.3, 0.8] }
 
-``run.series`` names what ``series.parquet`` keeps: aggregate columns of :mod:`sim.schema`
+``run.series`` names what ``series.parquet`` keeps: aggregate columns of :mod:`sim.model.schema`
 (``valuation_index``), per-sector quantities (``enforcement``: every ``enforcement.<sector>``;
 a name that is both, such as ``phase``, keeps the aggregate and every sector's column) or single
 ``<quantity>.<sector>`` columns; ``month`` and ``date`` are always kept. ``run.events`` names the
-event kinds ``events.parquet`` keeps (:class:`sim.states.EventKind` values). An empty list keeps
+event kinds ``events.parquet`` keeps (:class:`sim.model.states.EventKind` values). An empty list
+keeps
 none; leaving a key out keeps everything. The run's cycle metrics are computed before anything
-is dropped (:class:`sim.schema.OutputSelection`). Do not confuse ``run.events`` with the
+is dropped (:class:`sim.model.schema.OutputSelection`). Do not confuse ``run.events`` with the
 ``[[events]]`` tables, which schedule events.
 
 A sweep runs the scenario's replications (``[run]`` seeds) at every point of its design (see
-:mod:`sim.sweep`); swept values are checked against the parameter metadata like any other value,
+:mod:`sim.experiment.sweep`); swept values are checked against the parameter metadata like any
+other value,
 and parameters declared ``sweepable = False`` cannot be swept.
 
 Merging along ``extends``: tables merge key by key, the child winning; any other value (numbers,
@@ -88,7 +90,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import (
+from ..model.params import (
     GROUPS,
     ExogenousParams,
     ParameterError,
@@ -101,14 +103,14 @@ from .params import (
     iter_specs,
     parse_month,
 )
-from .schema import (
+from ..model.schema import (
     EVENT_KINDS,
     SECTOR_QUANTITIES,
     SERIES_NAMES,
     OutputSelection,
     split_column,
 )
-from .states import ScheduledKind
+from ..model.states import ScheduledKind
 from .sweep import Axis, Design, SweepSpec
 
 __all__ = [

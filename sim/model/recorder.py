@@ -1,6 +1,6 @@
 """Output collection: monthly series, the event log and the firm panel (MODEL.md §4).
 
-Columns come from :mod:`sim.schema`. The series is written into preallocated numpy arrays, one
+Columns come from :mod:`sim.model.schema`. The series is written into preallocated numpy arrays, one
 row per month, and turned into a pandas frame only when asked: Mesa's DataCollector deep-copies
 every model reporter at every collect, which alone would cost more than the model's own month.
 """
@@ -96,7 +96,7 @@ class EventLog:
     def add(self, month: int, kind: str, sector: str, firm_id: int, firm_revenue: float,
             agency: str, magnitude: float, fine: float, detail: str = "",
             cause: str = "") -> None:
-        """Append one event (see :data:`sim.schema.EVENT_COLUMNS`)."""
+        """Append one event (see :data:`sim.model.schema.EVENT_COLUMNS`)."""
         self.rows.append((month, kind, sector, firm_id, firm_revenue, agency, magnitude, fine,
                           detail, cause))
 

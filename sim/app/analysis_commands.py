@@ -1,6 +1,7 @@
 """The analysis subcommands of ``regcycle``: ``plot``, ``summarize`` and ``compare``.
 
-They only read results folders (through :mod:`sim.store` and :mod:`sim.analysis.results`) and
+They only read results folders (through :mod:`sim.experiment.store` and
+:mod:`sim.analysis.results`) and
 call the library; :func:`add_analysis_subcommands` registers them on the main parser's
 subparsers. Each command returns an exit status: 0 success, 2 bad input (one line on stderr),
 including a folder whose scenario did not store (``run.series``, ``run.events``) what the
@@ -17,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis.frames import sectors_of
-from .analysis.metrics import crackdowns
-from .analysis.results import load_summary
-from .analysis.summary import (
+from ..analysis.frames import sectors_of
+from ..analysis.metrics import crackdowns
+from ..analysis.results import load_summary
+from ..analysis.summary import (
     RUN_METRICS,
     SUMMARY_COLUMNS,
     SUMMARY_EVENTS,
@@ -29,7 +30,7 @@ from .analysis.summary import (
     compare,
     metric_columns,
 )
-from .schema import sectors_in
+from ..model.schema import sectors_in
 
 __all__ = [
     "DEFAULT_COMPARE_METRICS",
@@ -157,7 +158,7 @@ def add_analysis_subcommands(subparsers: argparse._SubParsersAction) -> None:
 
 def _guard(fn):
     """Turn bad input into one line on stderr and exit status 2."""
-    from .store import StoreError
+    from ..experiment.store import StoreError
 
     def wrapper(args: argparse.Namespace) -> int:
         try:
@@ -198,9 +199,9 @@ def _figure(**kwargs):
 @_guard
 def plot_command(args: argparse.Namespace) -> int:
     """``regcycle plot RESULTS_DIR [--run ID] [--kind K] [--out FILE]``: write one figure."""
-    from .plots import plot_dashboard, plot_fan, plot_phase_portrait, plot_timeline
-    from .schema import series_columns
-    from .store import folder_sectors, load_results, require_stored
+    from ..experiment.store import folder_sectors, load_results, require_stored
+    from ..model.schema import series_columns
+    from ..plots import plot_dashboard, plot_fan, plot_phase_portrait, plot_timeline
 
     res = load_results(args.results, params=[HARD_MULTIPLE_PARAM]
                        if HARD_MULTIPLE_PARAM in _runs_columns(args.results) else False)
@@ -267,7 +268,7 @@ def _stored_sectors(series: pd.DataFrame) -> list[str]:
 
 
 def _runs_columns(path: Path) -> list[str]:
-    from .store import RUNS
+    from ..experiment.store import RUNS
 
     file = Path(path) / RUNS
     if not file.is_file():
@@ -288,7 +289,7 @@ def _wide(values: pd.Series) -> bool:
 def summarize_command(args: argparse.Namespace) -> int:
     """``regcycle summarize RESULTS_DIR``: print cycle metrics (CSV with ``--csv``)."""
     if args.episodes:
-        from .store import load_results, require_stored
+        from ..experiment.store import load_results, require_stored
 
         # the episodes are the summary's per-crackdown rows: they read what it reads
         require_stored(args.results, "listing the crackdown episodes", columns=SUMMARY_COLUMNS,
@@ -324,7 +325,7 @@ def summarize_command(args: argparse.Namespace) -> int:
 @_guard
 def compare_command(args: argparse.Namespace) -> int:
     """``regcycle compare DIR1 DIR2 ...``: one table and one figure across scenarios."""
-    from .plots import plot_comparison, plot_hypotheses
+    from ..plots import plot_comparison, plot_hypotheses
 
     frames = []
     for path in args.results:

@@ -1,13 +1,13 @@
 """EMA Workbench adapter: regcycle as an EMA ``Model`` (extra: ``pip install regcycle[ema]``).
 
-The uncertainties and levers are generated from the parameter metadata of :mod:`sim.params`
+The uncertainties and levers are generated from the parameter metadata of :mod:`sim.model.params`
 (every sweepable number, with its declared range unless narrowed), the outcomes are the cycle
 metrics of :func:`sim.analysis.summary.summarize_run` and chosen monthly series. EMA's samplers,
 evaluators, PRIM scenario discovery and feature scoring then work on regcycle::
 
     from ema_workbench import SequentialEvaluator, Samplers
     from ema_workbench.analysis import prim
-    from sim.ema import ema_model
+    from sim.experiment.ema import ema_model
 
     model = ema_model(uncertainties=["public.scandal_rate", "public.amplification"],
                       levers=["leadership.theta_alarm"],
@@ -21,7 +21,7 @@ parameter ``leadership__theta_alarm`` (:func:`ema_name`), whose ``variable_name`
 key the model receives; sector metrics ``n_crackdowns.ai`` become ``n_crackdowns__ai``.
 
 Seeds follow the runner's rule: replication ``r`` of every experiment gets child ``r`` of
-``SeedSequence(seed)`` (:func:`sim.scenario.derive_seeds`), the same at every experiment
+``SeedSequence(seed)`` (:func:`sim.experiment.scenario.derive_seeds`), the same at every experiment
 (common random numbers). With one replication the model is an EMA ``Model`` with the seed as a
 constant; with more, a ``ReplicatorModel`` whose scalar outcomes are aggregated over the
 replications (``aggregate``, default the mean ignoring NaN) and whose series are averaged.
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .params import Params, field_for, iter_specs
+from ..model.params import Params, field_for, iter_specs
 from .scenario import Scenario, derive_seeds
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ class RegcycleFunction:
 
     def __call__(self, seed: int, **values: Any) -> dict[str, Any]:
         """Run the model once and return ``{dotted name: outcome}``."""
-        from .analysis.summary import summarize_run
-        from .model import RegulatoryModel
+        from ..analysis.summary import summarize_run
+        from ..model import RegulatoryModel
         from .store import normalize
 
         params = self.base.override({k: _plain(v) for k, v in values.items()})
@@ -164,8 +164,8 @@ def ema_model(base: Params | Scenario | None = None, *,
         TimeSeriesOutcome,
     )
 
-    from .analysis.summary import RUN_METRICS, SECTOR_RUN_METRICS
-    from .schema import series_columns
+    from ..analysis.summary import RUN_METRICS, SECTOR_RUN_METRICS
+    from ..model.schema import series_columns
 
     if isinstance(base, Scenario):
         seed = base.seed_root if seed is None else seed
@@ -194,7 +194,7 @@ def ema_model(base: Params | Scenario | None = None, *,
     columns = series_columns(params.sector_names)
     bad = [s for s in series if s not in columns]
     if bad:
-        raise ValueError(f"unknown series {bad}; see sim.schema.series_columns")
+        raise ValueError(f"unknown series {bad}; see sim.model.schema.series_columns")
 
     def parameter(key: str) -> Any:
         lo, hi = _bounds(key, params, ranges)
