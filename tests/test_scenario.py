@@ -19,7 +19,13 @@ from sim.experiment.scenario import (
     parse_assignment,
     to_toml,
 )
-from sim.model.params import Params, ScheduledEvent
+from sim.model.params import (
+    MAX_EVENT_MAGNITUDE,
+    ExogenousParams,
+    ParameterError,
+    Params,
+    ScheduledEvent,
+)
 from sim.model.schema import EVENT_KINDS, SERIES_NAMES, OutputSelection, series_columns
 from sim.model.states import HARM_DIMENSIONS
 
@@ -290,6 +296,23 @@ def test_event_month_range_follows_the_run(tmp_path):
         load_scenario(write(tmp_path, "late", body.replace("2020-12", "2021-01")))
     assert [p.key for p in err.value.problems] == ["events[0].date"]
     assert "after the end of the run" in str(err.value)
+
+
+def test_scheduled_events_are_checked_by_the_models_rules(tmp_path):
+    # one rule set (sim.model.params.check_event): a file's event meets the model's bound and
+    # is refused with the model's words, under the file's key
+    body = '[[events]]\nmonth = 3\nkind = "scandal"\nsector = "ai"\nmagnitude = {}\n'
+    sc = load_scenario(write(tmp_path, "top", body.format(MAX_EVENT_MAGNITUDE)))
+    assert sc.params.exogenous.events[0].magnitude == MAX_EVENT_MAGNITUDE
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write(tmp_path, "over", body.format(MAX_EVENT_MAGNITUDE + 1)))
+    with pytest.raises(ParameterError) as model_err:
+        Params(exogenous=ExogenousParams(
+            events=(ScheduledEvent(3, "scandal", "ai", MAX_EVENT_MAGNITUDE + 1),)))
+    [problem], [model_problem] = err.value.problems, model_err.value.problems
+    assert problem.key == "events[0].magnitude"
+    assert (problem.allowed, problem.message) == (model_problem.allowed, model_problem.message)
+    assert problem.allowed == "a number in [0, 1000]"
 
 
 def test_missing_file_is_one_problem(tmp_path):

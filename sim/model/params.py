@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -581,6 +581,60 @@ class ScheduledEvent:
     magnitude: float = 1.0
 
 
+SCHEDULED_KINDS: tuple[str, ...] = tuple(k.value for k in ScheduledKind)
+"""The kinds a scheduled event may have (:class:`sim.model.states.ScheduledKind` values)."""
+
+MAX_EVENT_MAGNITUDE = 1000.0
+"""Largest magnitude of a scheduled event (a scandal's size, or the pain of a macro shock)."""
+
+
+def check_event(event: ScheduledEvent, key: str, sectors: Sequence[str],
+                months: int) -> list[Problem]:
+    """Check one scheduled event against the run; return its problems (at most one a field).
+
+    This is the one place the rules for scheduled events live: :class:`Params` applies them to
+    every event, and the scenario loader to every ``[[events]]`` table it reads.
+
+    Args:
+        event: the event; its fields may hold any value (a scenario file's, unchecked).
+        key: names the event in problems (``exogenous.events[2]``); fields are appended
+            (``exogenous.events[2].kind``).
+        sectors: the run's sector names.
+        months: the run's length.
+
+    Returns:
+        The problems, in the order kind, sector, month, magnitude: the kind is one of
+        :data:`SCHEDULED_KINDS`; the sector one of ``sectors``, unless the event is a macro
+        shock (economy-wide, its sector is ignored); the month an integer index within the run;
+        the magnitude a finite number in ``[0, MAX_EVENT_MAGNITUDE]``.
+    """
+    problems: list[Problem] = []
+    kinds = "one of " + ", ".join(SCHEDULED_KINDS)
+    if not isinstance(event.kind, str):
+        problems.append(Problem(f"{key}.kind", event.kind, kinds, "wrong type"))
+    elif event.kind not in SCHEDULED_KINDS:
+        problems.append(Problem(f"{key}.kind", event.kind, kinds, "unknown kind"))
+    if event.kind != ScheduledKind.MACRO_SHOCK.value:
+        names = "one of " + ", ".join(sectors)
+        if not isinstance(event.sector, str):
+            problems.append(Problem(f"{key}.sector", event.sector, names, "wrong type"))
+        elif event.sector not in sectors:
+            problems.append(Problem(f"{key}.sector", event.sector, names, "unknown sector"))
+    month_allowed = f"an integer in [0, {months - 1}]"
+    if isinstance(event.month, bool) or not isinstance(event.month, int):
+        problems.append(Problem(f"{key}.month", event.month, month_allowed, "wrong type"))
+    elif not 0 <= event.month < months:
+        problems.append(Problem(f"{key}.month", event.month, month_allowed, "outside the run"))
+    magnitude = event.magnitude
+    magnitude_allowed = f"a number in [0, {fmt_number(MAX_EVENT_MAGNITUDE)}]"
+    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float)):
+        problems.append(Problem(f"{key}.magnitude", magnitude, magnitude_allowed, "wrong type"))
+    elif not (math.isfinite(magnitude) and 0 <= magnitude <= MAX_EVENT_MAGNITUDE):
+        problems.append(Problem(f"{key}.magnitude", magnitude, magnitude_allowed,
+                                "out of range"))
+    return problems
+
+
 @dataclass(frozen=True, slots=True)
 class ExogenousParams(_Group):
     """Scheduled events and exogenous series (MODEL.md §2, 'optional exogenous series').
@@ -676,22 +730,7 @@ class Params:
         if dupes:
             problems.append(Problem("sectors", dupes, "unique sector names", "duplicate"))
         for i, ev in enumerate(self.exogenous.events):
-            key = f"exogenous.events[{i}]"
-            kinds = tuple(k.value for k in ScheduledKind)
-            if ev.kind not in kinds:
-                problems.append(Problem(f"{key}.kind", ev.kind, "one of " + ", ".join(kinds),
-                                        "unknown kind"))
-            if ev.kind != ScheduledKind.MACRO_SHOCK.value and ev.sector not in names:
-                problems.append(Problem(f"{key}.sector", ev.sector,
-                                        "one of " + ", ".join(names), "unknown sector"))
-            if not isinstance(ev.month, int) or not 0 <= ev.month < self.run.months:
-                problems.append(Problem(f"{key}.month", ev.month,
-                                        f"an integer in [0, {self.run.months - 1}]",
-                                        "outside the run"))
-            if not (isinstance(ev.magnitude, (int, float)) and 0 <= ev.magnitude <= 1000
-                    and math.isfinite(ev.magnitude)):
-                problems.append(Problem(f"{key}.magnitude", ev.magnitude, "a number in [0, 1000]",
-                                        "out of range"))
+            problems += check_event(ev, f"exogenous.events[{i}]", names, self.run.months)
         for series_name in ("foreign_climate", "macro_shock"):
             series = getattr(self.exogenous, series_name)
             months = [m for m, _ in series]
@@ -774,11 +813,11 @@ class Params:
             raise ParameterError(problems)
         for group, kv in per_group.items():
             cls = type(getattr(self, group))
-            kv = {name: _coerce(_field(cls, name), v) for name, v in kv.items()}
+            kv = {name: coerce_value(_field(cls, name), v) for name, v in kv.items()}
             changes[group] = dataclasses.replace(getattr(self, group), **kv)
         if per_sector:
             changes["sectors"] = tuple(
-                dataclasses.replace(s, **{name: _coerce(_field(SectorSpec, name), v)
+                dataclasses.replace(s, **{name: coerce_value(_field(SectorSpec, name), v)
                                           for name, v in per_sector.get(s.name, {}).items()})
                 for s in self.sectors
             )
@@ -812,8 +851,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _coerce(f: dataclasses.Field, value: Any) -> Any:
-    """An integer given for a float parameter is stored as a float (stable column types)."""
+def coerce_value(f: dataclasses.Field, value: Any) -> Any:
+    """An integer given for a float parameter, as a float; any other value unchanged.
+
+    Call it on values :func:`check_value` accepted: storing ``1`` as ``1.0`` keeps a float
+    parameter's column float in every results table, whoever set it (code, scenario, sweep).
+    """
     if f.type in ("float", float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
