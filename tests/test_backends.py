@@ -20,14 +20,15 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim.experiment.store
+import sim.experiment.tables
 import sim.model
 from sim.app.cli import main
+from sim.experiment.backends import _windowed
 from sim.experiment.runner import (
     DaskBackend,
     ProcessPoolBackend,
     RunSpec,
     SerialBackend,
-    _windowed,
     expand,
     make_backend,
     run_many,
@@ -350,7 +351,7 @@ def test_gathering_streams_parts_in_bounded_row_groups(sweep, reference, tmp_pat
                                                        monkeypatch):
     whole = reference
     # 12 rows a run: 3 runs per group
-    monkeypatch.setattr(sim.experiment.store, "ROW_GROUP_ROWS", 30)
+    monkeypatch.setattr(sim.experiment.tables, "ROW_GROUP_ROWS", 30)  # where gather_parts reads it
     chunked = run_scenario(sweep, out=tmp_path / "b", backend="serial", plot=False)
     assert pq.ParquetFile(whole / "series.parquet").num_row_groups == 1
     assert pq.ParquetFile(chunked / "series.parquet").num_row_groups == 3

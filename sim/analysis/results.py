@@ -1,4 +1,4 @@
-"""Summary tables of results folders (reads through :mod:`sim.experiment.store`).
+"""Summary tables of results folders (reads and writes through :mod:`sim.experiment.store`).
 
 ``summary.parquet`` in a results folder holds one row per run: ``run_id``, ``seed``,
 ``scenario``, then every metric of :func:`sim.analysis.summary.summarize_run`. It is derived
@@ -8,22 +8,26 @@ workers compute it from the full tables before trimming them to what the scenari
 event kinds the metrics read (:data:`~sim.analysis.summary.SUMMARY_COLUMNS`,
 :data:`~sim.analysis.summary.SUMMARY_QUANTITIES`, :data:`~sim.analysis.summary.SUMMARY_EVENTS`)
 fails with a :class:`sim.experiment.store.StoreError` naming them.
+
+This module depends on the store, never the reverse: the runner hands :func:`write_summary` to
+:meth:`sim.experiment.store.ResultsFolder.finish` for a folder whose workers could not compute
+a run's metrics. The table is written by the store's own Parquet writer
+(:func:`sim.experiment.store.write_table`: atomic, in the folder's encoding).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from ..experiment.store import RUNS, SERIES, SUMMARY, load_results, require_stored, write_table
 from .summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES, summarize_runs
 
-log = logging.getLogger(__name__)
+__all__ = ["SUMMARY", "load_summary", "summarize_folder", "write_summary"]
 
-SUMMARY = "summary.parquet"
-"""File name of the per-run summary table in a results folder."""
+log = logging.getLogger(__name__)
 
 
 def summarize_folder(path: str | Path) -> pd.DataFrame:
@@ -40,8 +44,6 @@ def summarize_folder(path: str | Path) -> pd.DataFrame:
             columns and event kinds the metrics read (its scenario's ``run.series`` or
             ``run.events`` left them out).
     """
-    from ..experiment.store import load_results, require_stored
-
     require_stored(path, "remaking the cycle metrics (summary.parquet) from the tables",
                    columns=SUMMARY_COLUMNS, quantities=SUMMARY_QUANTITIES,
                    events=SUMMARY_EVENTS)
@@ -65,23 +67,12 @@ def write_summary(path: str | Path, *, strict: bool = False) -> Path | None:
     """
     path = Path(path)
     try:
-        return _write_table(path, summarize_folder(path))
+        return write_table(summarize_folder(path), path / SUMMARY)
     except Exception as exc:
         if strict:
             raise
         log.warning("could not write %s in %s: %s", SUMMARY, path, exc)
         return None
-
-
-def _write_table(path: Path, table: pd.DataFrame) -> Path:
-    out = path / SUMMARY
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
 
 
 def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
@@ -101,8 +92,6 @@ def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
         sim.experiment.store.StoreError: when the table must be remade and the folder cannot give it
             (unfinished, or its ``run.series``/``run.events`` left out what the metrics read).
     """
-    from ..experiment.store import RUNS, SERIES
-
     path = Path(path)
     file = path / SUMMARY
     stale = not file.is_file() or (
@@ -110,7 +99,7 @@ def load_summary(path: str | Path, *, params: bool = True, refresh: bool = False
     if refresh or stale:
         table = summarize_folder(path)  # a folder that cannot give the metrics says why
         try:
-            table = pd.read_parquet(_write_table(path, table))  # as stored, as when current
+            table = pd.read_parquet(write_table(table, file))  # as stored, as when current
         except Exception as exc:  # a read-only folder: the table in memory will do
             log.warning("could not write %s in %s: %s", SUMMARY, path, exc)
     else:

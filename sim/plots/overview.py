@@ -1,16 +1,34 @@
-"""One-axes overview of a run: enforcement per sector with phases shaded."""
+"""One-axes overview of a run: enforcement per sector with phases shaded.
+
+:func:`plot_overview` draws it from a series frame; :func:`write_overview` draws a results
+folder's ``overview.png`` (the runner calls it once the folder is finished).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from ..analysis.frames import PHASE_QUANTITY, col, sectors_of, time_axis, time_edges
+from ..experiment.files import atomic_file
+from ..experiment.store import (
+    ID_COLUMNS,
+    OVERVIEW,
+    load_run_series,
+    read_manifest,
+    stored_series_columns,
+)
+from ..model.schema import sector_column, split_column
 from ._common import format_time_axis, get_ax, phase_handles, shade_phases
 from .style import sector_style
+
+log = logging.getLogger(__name__)
 
 RIBBON_HEIGHT = 0.035
 """Height of each sector's phase ribbon, in axes fraction."""
@@ -74,3 +92,48 @@ def plot_overview(series: pd.DataFrame, ax: Axes | None = None, *,
     if title:
         ax.set_title(title)
     return ax
+
+
+def write_overview(folder: str | Path, run_id: int | None = None) -> Path | None:
+    """Write a results folder's ``overview.png``: enforcement per sector, phases shaded, one run.
+
+    The plot reads the folder through :mod:`sim.experiment.store` (only that run's rows) and
+    writes its image atomically; storing never calls plotting.
+
+    Args:
+        folder: a finished results folder.
+        run_id: the run to draw (default: the first run present).
+
+    Returns:
+        The image's path, or None when there is nothing to draw or plotting failed
+        (logged; a missing plot never fails a run).
+    """
+    path = Path(folder)
+    try:
+        columns = stored_series_columns(path)
+        if columns is None:
+            return None
+        sectors = [sector for quantity, sector in map(split_column, columns)
+                   if quantity == "phase" and sector is not None
+                   and sector_column("enforcement", sector) in columns]
+        if not sectors:
+            log.warning("no %s: it draws enforcement.<sector> and phase.<sector>, and this "
+                        "folder stores no sector with both (add \"enforcement\" and "
+                        "\"phase\" to run.series in the scenario to have it)", OVERVIEW)
+            return None
+        series = load_run_series(path, run_id)
+        if series is None:
+            return None
+        rid, seed = int(series["run_id"].iloc[0]), int(series["seed"].iloc[0])
+        one = series.drop(columns=list(ID_COLUMNS)).reset_index(drop=True)
+        name = read_manifest(path).get("scenario", {}).get("name", path.parent.name)
+        fig = Figure(figsize=(10, 4.5), layout="constrained")
+        ax = fig.subplots()
+        plot_overview(one, ax=ax, sectors=sectors, title=f"{name}: run {rid} (seed {seed})")
+        out = path / OVERVIEW
+        with atomic_file(out) as tmp:
+            fig.savefig(tmp, format="png", dpi=120)
+        return out
+    except Exception as exc:  # the plot is a courtesy, not a result
+        log.warning("could not draw %s: %s", OVERVIEW, exc)
+        return None

@@ -1,0 +1,111 @@
+"""Plain records passed between the runner, its workers and the results store.
+
+:class:`RunSpec` (what to run), :class:`RunResult` (a run's tables in memory) and
+:class:`RunRecord` (what the coordinator hears of a run stored for a results folder). They are
+declared here, apart from the code that makes and consumes them, so that the runner and the
+store can both use them without importing each other. This module imports no other module of
+the experiment side; its one project import is the declaration of
+:class:`~sim.model.schema.OutputSelection`, the default of :attr:`RunSpec.outputs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..model.schema import OutputSelection
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..model.params import Params
+
+__all__ = ["RunRecord", "RunResult", "RunSpec"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """Everything one replication needs; picklable.
+
+    Attributes:
+        run_id: position of the run in its scenario (0-based), assigned before dispatch.
+        seed: the run's seed, passed as ``RegulatoryModel(params, rng=seed)``.
+        params: the run's parameters.
+        scenario: the scenario's name (for tables and messages).
+        point: the parameter point (0 without a sweep).
+        replicate: the replication index; runs with the same replicate share their seed.
+        swept: the point's swept values as ``((key, value), ...)`` (empty without a sweep).
+        outputs: what a results folder stores of the run (the scenario's ``run.series`` and
+            ``run.events``); :func:`sim.experiment.runner.run_one` always returns everything.
+    """
+
+    run_id: int
+    seed: int
+    params: Params
+    scenario: str = ""
+    point: int = 0
+    replicate: int = 0
+    swept: tuple[tuple[str, Any], ...] = ()
+    outputs: OutputSelection = field(default_factory=OutputSelection)
+
+
+@dataclass(slots=True)
+class RunResult:
+    """The outputs of one replication, with ``run_id`` and ``seed`` columns first in each table.
+
+    Attributes:
+        run_id: the spec's run id.
+        seed: the spec's seed.
+        series: one row per month (:func:`sim.model.schema.series_columns`); None if the run failed.
+        events: the event log (:data:`sim.model.schema.EVENT_COLUMNS`); None if the run failed.
+        panel: the firm panel (:data:`sim.model.schema.PANEL_COLUMNS`), or None when not asked for.
+        started: start time (ISO 8601, UTC).
+        finished: end time (ISO 8601, UTC).
+        seconds: wall-clock duration.
+        error: the traceback text if the run raised, else None.
+    """
+
+    run_id: int
+    seed: int
+    series: pd.DataFrame | None
+    events: pd.DataFrame | None
+    panel: pd.DataFrame | None
+    started: str
+    finished: str
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run completed."""
+        return self.error is None
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """What the coordinator hears of one run of a results folder (small unless sent back).
+
+    Attributes:
+        run_id: the spec's run id.
+        seed: the spec's seed.
+        started: start time (ISO 8601, UTC).
+        finished: end time.
+        seconds: wall-clock duration of the run.
+        error: the traceback text if the run failed, else None.
+        stored: whether the worker wrote the run's part into the folder itself.
+        files: the part's encoded files when the worker could not write them, else None.
+    """
+
+    run_id: int
+    seed: int
+    started: str
+    finished: str
+    seconds: float
+    error: str | None = None
+    stored: bool = False
+    files: dict[str, bytes] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run completed."""
+        return self.error is None

@@ -1,0 +1,135 @@
+"""One run, as a worker makes it: run the model, compute its cycle metrics, encode its part.
+
+* :func:`run_one` runs one spec to completion and returns a :class:`RunResult` (tables in
+  memory);
+* :func:`record_of` turns a result into what a results folder stores: its cycle metrics
+  (``summary.parquet`` row) computed from the full tables, then the tables trimmed to the
+  spec's selection (``run.series``, ``run.events``) and encoded;
+* :func:`execute`, what workers call for a results folder, does both and writes the part
+  itself when it can reach the folder (:class:`~sim.experiment.parts.PartSink`), else returns
+  the files for the coordinator to write (a :class:`RunRecord`).
+
+Everything here runs in worker processes: it imports the model and the analysis when first
+called, so that importing it (the coordinator, the command line) stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .files import utc_now
+from .parts import PartSink, encode_part, run_meta
+from .records import RunRecord, RunResult, RunSpec
+from .tables import normalize, select_outputs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["execute", "record_of", "run_one"]
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> str:
+    """Run times to the millisecond (the folder's own times are to the second)."""
+    return utc_now("milliseconds")
+
+
+def _tag(frame: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "seed", pd.Series([spec.seed] * len(frame), dtype="int64"))
+    frame.insert(0, "run_id", pd.Series([spec.run_id] * len(frame), dtype="int64"))
+    return frame
+
+
+def run_one(spec: RunSpec, *, model: Callable[..., Any] | None = None) -> RunResult:
+    """Run one replication to completion.
+
+    Exceptions raised by the model are caught and returned as ``RunResult.error`` so that one
+    failing run does not stop the others.
+
+    Args:
+        spec: what to run.
+        model: the model class, called as ``model(params, rng=seed)`` (default
+            :class:`sim.model.RegulatoryModel`; a subclass or a wrapper for experiments).
+
+    Returns:
+        The run's tables (``run_id`` and ``seed`` columns first) and timings.
+    """
+    if model is None:
+        # at the call: workers pay for Mesa, not the CLI; a replaced class is honoured
+        from ..model import RegulatoryModel as model
+
+    started, t0 = _now(), time.perf_counter()
+    try:
+        instance = model(spec.params, rng=spec.seed)
+        instance.run()
+        series = _tag(instance.series(), spec)
+        events = _tag(instance.events(), spec)
+        panel = _tag(instance.firm_panel(), spec) if spec.params.run.firm_panel_every else None
+    except Exception:  # reported per run: the other runs go on
+        return RunResult(spec.run_id, spec.seed, None, None, None, started, _now(),
+                         time.perf_counter() - t0, traceback.format_exc())
+    return RunResult(spec.run_id, spec.seed, series, events, panel, started, _now(),
+                     time.perf_counter() - t0)
+
+
+def _summary(spec: RunSpec, result: RunResult) -> pd.DataFrame | None:
+    """The run's row of ``summary.parquet`` (as :func:`sim.analysis.results.summarize_folder`)."""
+    from ..analysis.summary import summarize_runs  # workers pay for the analysis, not the CLI
+
+    try:
+        assert result.series is not None and result.events is not None
+        table = summarize_runs(normalize(result.series, "series"),
+                               normalize(result.events, "events"))
+        table.insert(2, "scenario", spec.scenario)
+        return table
+    except Exception as exc:  # a summary is derived data: the folder remakes it
+        log.warning("run %d: no cycle metrics (%s); summary.parquet will be remade",
+                    spec.run_id, exc)
+        return None
+
+
+def record_of(spec: RunSpec, result: RunResult) -> RunRecord:
+    """Encode a run's result as a record carrying its files (see :func:`execute`).
+
+    The cycle metrics are computed from the full series and event log first; only then are the
+    tables trimmed to what the spec's :class:`~sim.model.schema.OutputSelection` stores, so the
+    summary row is the same whatever the selection.
+    """
+    record = RunRecord(result.run_id, result.seed, result.started, result.finished,
+                       result.seconds, result.error)
+    if result.ok:
+        meta = run_meta(spec, result.started, result.finished, result.seconds)
+        summary = _summary(spec, result)
+        series, events = select_outputs(spec.outputs, result.series, result.events)
+        record.files = encode_part(meta, {"series": series, "events": events,
+                                          "panel": result.panel, "summary": summary})
+    return record
+
+
+def execute(spec: RunSpec, sink: PartSink | None = None,
+            fn: Callable[[RunSpec], RunResult] = run_one) -> RunRecord:
+    """Run one spec for a results folder (what workers call).
+
+    Args:
+        spec: what to run.
+        sink: the folder's parts, written here if this process can reach them (a worker on
+            the coordinator's machine or on a shared file system); None: always send back.
+        fn: the function that runs the spec.
+
+    Returns:
+        A record: small when the run was stored (or failed), carrying the encoded files when
+        the coordinator must write them.
+    """
+    record = record_of(spec, fn(spec))
+    if record.files is not None and sink is not None and sink.reachable():
+        sink.write(spec.run_id, record.files)
+        record.files, record.stored = None, True
+    return record
