@@ -27,10 +27,10 @@ from sim.experiment.scenario import load_scenario  # noqa: E402
 from sim.experiment.store import load_results  # noqa: E402
 from sim.plots import (  # noqa: E402
     plot_comparison,
-    plot_dashboard,
     plot_fan,
     plot_hypotheses,
     plot_overview,
+    plot_panels,
     plot_phase_portrait,
     plot_sweep_heatmap,
     plot_timeline,
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
         fig = Figure(figsize=(11, 10.5), layout="constrained")
         axes = fig.subplots(4, 1, sharex=True, height_ratios=(1.4, 1, 1, 1))
-        plot_dashboard(one, events, axes, title=f"The pendulum dashboard ({title})")
-        _save(fig, "dashboard.png")
+        plot_panels(one, events, axes, title=f"The pendulum panels ({title})")
+        _save(fig, "panels.png")
 
         fig = Figure(figsize=(6.5, 5.5), layout="constrained")
         ax = plot_phase_portrait(one, "platform", fig.subplots(), logy=True)

@@ -138,13 +138,36 @@ def test_compare_table_and_figure(folders, tmp_path, capsys):
     assert "unknown reference" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("kind", ["dashboard", "portrait", "fan", "timeline"])
+@pytest.mark.parametrize("kind", ["panels", "portrait", "fan", "timeline"])
 def test_plot_kinds_write_files(folders, kind, capsys):
     base, _ = folders
     assert _main(["plot", base, "--kind", kind, "--run", 1, "--dpi", 40]) == 0
     name = "fan.png" if kind == "fan" else f"{kind}-run1.png"
     assert (base / name).stat().st_size > 2_000
     assert capsys.readouterr().out.strip() == str(base / name)
+
+
+def test_plot_dashboard_is_an_alias_of_panels(folders, capsys):
+    """``--kind dashboard`` (the old name of ``panels``) draws the same figure into the file it
+    always wrote; ``panels`` is the default; ``--help`` says the alias is one."""
+    from sim.app.analysis_commands import PLOT_KIND_ALIASES, PLOT_KINDS
+
+    assert PLOT_KINDS[0] == "panels" and PLOT_KIND_ALIASES == {"dashboard": "panels"}
+    base, _ = folders
+    assert _main(["plot", base, "--kind", "dashboard", "--run", 1, "--dpi", 40]) == 0
+    assert capsys.readouterr().out.strip() == str(base / "dashboard-run1.png")
+    assert _main(["plot", base, "--run", 1, "--dpi", 40]) == 0
+    assert capsys.readouterr().out.strip() == str(base / "panels-run1.png")
+    import matplotlib.image
+
+    alias, panels = (matplotlib.image.imread(base / f"{k}-run1.png") for k in ("dashboard",
+                                                                              "panels"))
+    np.testing.assert_array_equal(alias, panels)  # the same figure, pixel for pixel
+    with pytest.raises(SystemExit):
+        _main(["plot", "--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "--kind {panels,portrait,fan,timeline}" in usage
+    assert "'dashboard' is an accepted alias of 'panels'" in usage
 
 
 def test_plot_bad_run_and_sector(folders, capsys):
@@ -166,24 +189,24 @@ def test_registered_on_regcycle_main(folders, capsys):
 
 
 def test_declared_figure_and_episode_inputs_are_enough():
-    """What `plot --kind dashboard` (DASHBOARD_*) and `summarize --episodes` (the summary's
-    SUMMARY_*) require a folder to store suffices: on a model run trimmed to it the dashboard
-    draws and the episodes equal those of the full run, every column bit for bit."""
+    """What `plot --kind panels` (PANELS_*) and `summarize --episodes` (the summary's
+    SUMMARY_*) require a folder to store suffices: on a model run trimmed to it the panels
+    draw and the episodes equal those of the full run, every column bit for bit."""
     from sim import Params, RegulatoryModel
     from sim.analysis.metrics import crackdowns
     from sim.analysis.summary import SUMMARY_COLUMNS, SUMMARY_EVENTS, SUMMARY_QUANTITIES
-    from sim.app.analysis_commands import DASHBOARD_COLUMNS, DASHBOARD_QUANTITIES
+    from sim.app.analysis_commands import PANELS_COLUMNS, PANELS_QUANTITIES
     from sim.experiment.store import select_outputs
     from sim.model.schema import OutputSelection
-    from sim.plots import plot_dashboard
+    from sim.plots import plot_panels
 
     model = RegulatoryModel(Params().override({"run.months": 150}), rng=5).run()
     series, events = model.series(), model.events()
-    dash, _ = select_outputs(OutputSelection(series=(*DASHBOARD_COLUMNS, *DASHBOARD_QUANTITIES)),
-                             series, None)
+    panels, _ = select_outputs(OutputSelection(series=(*PANELS_COLUMNS, *PANELS_QUANTITIES)),
+                               series, None)
     fig = matplotlib.figure.Figure()
     axes = fig.subplots(4, 1, sharex=True)
-    plot_dashboard(dash, events, axes)
+    plot_panels(panels, events, axes)
     assert all(ax.has_data() for ax in axes)
     kept = OutputSelection(series=(*SUMMARY_COLUMNS, *SUMMARY_QUANTITIES), events=SUMMARY_EVENTS)
     trimmed, trimmed_events = select_outputs(kept, series, events)

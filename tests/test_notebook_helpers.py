@@ -205,4 +205,24 @@ def test_failed_runs_raise(tmp_path):
     meta["runs"][1].update(status="failed", error="Traceback ...\nValueError: boom\n")
     manifest.write_text(json.dumps(meta))
     with pytest.raises(RuntimeError, match=r"1 of 2 runs did not finish .*ValueError: boom"):
-        nb._check_complete(folder)
+        nb.check_complete(folder)
+
+
+def test_the_package_exports_every_name_the_notebooks_use():
+    """Each ``nb.<name>`` of notebooks/*.ipynb is in ``sim.app.notebooks.__all__``, and every
+    module of the package stays under 500 lines."""
+    import doctest
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    used = set()
+    for notebook in sorted((root / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(notebook.read_text())["cells"]:
+            used |= set(re.findall(r"\bnb\.([A-Za-z_]\w*)", "".join(cell["source"])))
+    assert used, "no nb.<name> found in the notebooks"
+    assert used <= set(nb.__all__), sorted(used - set(nb.__all__))
+    assert all(hasattr(nb, name) for name in nb.__all__)
+    for module in Path(nb.__file__).parent.glob("*.py"):
+        assert len(module.read_text().splitlines()) < 500, module.name
+    assert doctest.testmod(nb).failed == 0

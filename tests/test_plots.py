@@ -14,10 +14,10 @@ from sim.analysis import compare
 from sim.analysis.synthetic import synthetic_events, synthetic_series
 from sim.plots import (
     plot_comparison,
-    plot_dashboard,
     plot_fan,
     plot_hypotheses,
     plot_overview,
+    plot_panels,
     plot_phase_portrait,
     plot_sweep_heatmap,
     plot_timeline,
@@ -80,7 +80,7 @@ def test_overview_uses_given_axes_and_months_without_dates(run_series):
     assert ax.get_xlabel() == "month"
 
 
-# ---- dashboard ------------------------------------------------------------------------------
+# ---- panels ---------------------------------------------------------------------------------
 
 @pytest.fixture
 def run_events():
@@ -99,7 +99,7 @@ def _by_gid(artists, gid):
     return [a for a in artists if a.get_gid() == gid]
 
 
-def test_dashboard_panels_and_markers(run_series, run_events, tmp_path):
+def test_panels_and_markers(run_series, run_events, tmp_path):
     series = run_series.copy()
     series["threshold.platform"] = 0.5
     series["threshold.edtech"] = 0.4
@@ -107,7 +107,7 @@ def test_dashboard_panels_and_markers(run_series, run_events, tmp_path):
     series["perceived_alarm.edtech"] = 0.2
     series["valuation_index"] = np.linspace(100, 50, 30)
     series["harm.platform"] = 2.0
-    axes = plot_dashboard(series, run_events, hard_multiple=2.0)
+    axes = plot_panels(series, run_events, hard_multiple=2.0)
     assert len(axes) == 4
     ax_e, ax_a, ax_v, ax_h = axes
     # enforcement and signal per sector
@@ -135,15 +135,15 @@ def test_dashboard_panels_and_markers(run_series, run_events, tmp_path):
     # phases shaded behind every panel
     for ax in axes:
         assert len(_spans(ax, C)) >= 1
-    out = tmp_path / "dash.png"
+    out = tmp_path / "panels.png"
     axes[0].figure.savefig(out)
     assert out.stat().st_size > 5000
 
 
-def test_dashboard_raw_alarm_draws_sector_thresholds(run_series):
+def test_panels_raw_alarm_draws_sector_thresholds(run_series):
     series = run_series.copy()
     series["threshold.platform"] = 0.5
-    _, ax_a, _, _ = plot_dashboard(series, None, hard_multiple=1.5, normalise_alarm=False)
+    _, ax_a, _, _ = plot_panels(series, None, hard_multiple=1.5, normalise_alarm=False)
     hard = _by_gid(ax_a.get_lines(), "hard_threshold:platform")[0]
     np.testing.assert_allclose(hard.get_ydata(), 0.75)
     assert not _by_gid(ax_a.collections, "events:scandal")

@@ -34,7 +34,10 @@ from ..model.schema import sectors_in
 
 __all__ = [
     "DEFAULT_COMPARE_METRICS",
+    "PANELS_COLUMNS",
+    "PANELS_QUANTITIES",
     "PLOT_KINDS",
+    "PLOT_KIND_ALIASES",
     "add_analysis_subcommands",
     "compare_command",
     "plot_command",
@@ -44,8 +47,13 @@ __all__ = [
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
-PLOT_KINDS: tuple[str, ...] = ("dashboard", "portrait", "fan", "timeline")
-"""Figure kinds of ``regcycle plot``."""
+PLOT_KINDS: tuple[str, ...] = ("panels", "portrait", "fan", "timeline")
+"""Figure kinds of ``regcycle plot``; the first is the default."""
+
+PLOT_KIND_ALIASES: dict[str, str] = {"dashboard": "panels"}
+"""Other names ``regcycle plot --kind`` accepts, and the kind each stands for. ``dashboard`` was
+the name of ``panels`` (:func:`sim.plots.plot_panels`) before the interactive dashboard
+(``regcycle dashboard``) was added; it still works, and names its file as before."""
 
 DEFAULT_COMPARE_METRICS: tuple[str, ...] = (
     "enforcement_sd",
@@ -59,14 +67,14 @@ DEFAULT_COMPARE_METRICS: tuple[str, ...] = (
 """Metrics ``regcycle compare`` shows unless told otherwise."""
 
 HARD_MULTIPLE_PARAM = "leadership.hard_alarm_multiple"
-"""Runs-table column of the hard alarm multiple (drawn on the dashboard)."""
+"""Runs-table column of the hard alarm multiple (drawn on the panels figure)."""
 
-DASHBOARD_COLUMNS: tuple[str, ...] = ("valuation_index", "pain", "perceived_pain")
-"""Aggregate series the dashboard draws."""
+PANELS_COLUMNS: tuple[str, ...] = ("valuation_index", "pain", "perceived_pain")
+"""Aggregate series the panels figure draws."""
 
-DASHBOARD_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "signal", "perceived_alarm",
-                                         "threshold", "aggressiveness", "harm")
-"""Per-sector series the dashboard draws, for every sector."""
+PANELS_QUANTITIES: tuple[str, ...] = ("phase", "enforcement", "signal", "perceived_alarm",
+                                      "threshold", "aggressiveness", "harm")
+"""Per-sector series the panels figure draws, for every sector."""
 
 
 class CommandError(ValueError):
@@ -90,7 +98,7 @@ def add_analysis_subcommands(subparsers: argparse._SubParsersAction) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     plot = subparsers.add_parser(
         "plot", help="draw a figure of a results folder", formatter_class=fmt,
-        description="Draw a figure of one results folder: the pendulum dashboard of a run "
+        description="Draw a figure of one results folder: the pendulum panels of a run "
                     "(default), the phase portrait of a sector, the fan chart of a series over "
                     "all runs, or the timeline of a run's phase episodes.",
         epilog="examples:\n  regcycle plot results/baseline/20250101-120000\n"
@@ -98,7 +106,11 @@ def add_analysis_subcommands(subparsers: argparse._SubParsersAction) -> None:
                "  regcycle plot DIR --kind fan --column valuation_index --out fan.png")
     plot.add_argument("results", metavar="RESULTS_DIR", type=Path)
     plot.add_argument("--run", type=int, metavar="ID", help="run id (default: the first)")
-    plot.add_argument("--kind", choices=PLOT_KINDS, default="dashboard")
+    plot.add_argument("--kind", choices=(*PLOT_KINDS, *PLOT_KIND_ALIASES), default=PLOT_KINDS[0],
+                      metavar="{" + ",".join(PLOT_KINDS) + "}",
+                      help="figure kind (default: %(default)s); "
+                           + "; ".join(f"'{alias}' is an accepted alias of '{kind}'"
+                                       for alias, kind in PLOT_KIND_ALIASES.items()))
     plot.add_argument("--sector", help="sector for the portrait and the default fan column "
                                        "(default: the first)")
     plot.add_argument("--column", help="series column of the fan chart (default: "
@@ -201,7 +213,7 @@ def plot_command(args: argparse.Namespace) -> int:
     """``regcycle plot RESULTS_DIR [--run ID] [--kind K] [--out FILE]``: write one figure."""
     from ..experiment.store import folder_sectors, load_results, require_stored
     from ..model.schema import series_columns
-    from ..plots import plot_dashboard, plot_fan, plot_phase_portrait, plot_timeline
+    from ..plots import plot_fan, plot_panels, plot_phase_portrait, plot_timeline
 
     res = load_results(args.results, params=[HARD_MULTIPLE_PARAM]
                        if HARD_MULTIPLE_PARAM in _runs_columns(args.results) else False)
@@ -219,24 +231,23 @@ def plot_command(args: argparse.Namespace) -> int:
         raise CommandError(f"unknown sector {sector!r}; sectors are {', '.join(sectors)}")
     seed = int(res.runs.loc[res.runs["run_id"] == run_id, "seed"].iloc[0])
     title = f"{res.scenario}: run {run_id} (seed {seed})"
-    kind = args.kind
-    what = f"the {kind} figure"
-    if kind == "dashboard":
-        require_stored(args.results, what, columns=DASHBOARD_COLUMNS,
-                       quantities=DASHBOARD_QUANTITIES)
+    kind = PLOT_KIND_ALIASES.get(args.kind, args.kind)
+    what = f"the {args.kind} figure"
+    if kind == "panels":
+        require_stored(args.results, what, columns=PANELS_COLUMNS, quantities=PANELS_QUANTITIES)
     elif kind == "portrait":
         require_stored(args.results, what, columns=[f"{q}.{sector}" for q in
                                                     ("enforcement", "harm", "phase")])
     elif kind == "timeline":
         require_stored(args.results, what, quantities=["phase"])
-    if kind == "dashboard":
+    if kind == "panels":
         fig = _figure(figsize=(11, 10.5))
         axes = fig.subplots(4, 1, sharex=True, height_ratios=(1.4, 1, 1, 1))
         events = res.events.loc[res.events["run_id"] == run_id]
         hard = None
         if HARD_MULTIPLE_PARAM in res.runs.columns:
             hard = float(res.runs.loc[res.runs["run_id"] == run_id, HARD_MULTIPLE_PARAM].iloc[0])
-        plot_dashboard(one, events, axes, hard_multiple=hard, title=title)
+        plot_panels(one, events, axes, hard_multiple=hard, title=title)
     elif kind == "portrait":
         fig = _figure(figsize=(6.5, 5.5))
         ax = plot_phase_portrait(one, sector, fig.subplots(), logy=_wide(one[f"harm.{sector}"]))
@@ -254,7 +265,7 @@ def plot_command(args: argparse.Namespace) -> int:
         fig = _figure(figsize=(10, 4.5))
         ax = plot_fan(res.series, column, fig.subplots())
         ax.set_title(f"{res.scenario}: {column} over {len(ids)} runs")
-    default = f"{kind}.png" if kind == "fan" else f"{kind}-run{run_id}.png"
+    default = f"{kind}.png" if kind == "fan" else f"{args.kind}-run{run_id}.png"
     out = args.out or Path(args.results) / default
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=args.dpi)

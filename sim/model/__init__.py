@@ -12,6 +12,12 @@ module                 mechanism (MODEL.md §2)
 ``leadership``         signal, phases, floor, campaign climate, bans, rules mode
 ``model``              :class:`RegulatoryModel`: the month's order (MODEL.md §3)
 =====================  ==================================================================
+
+What the month does beside the mechanisms: ``founding`` (the lax steady state it starts from),
+``sectors`` (sector totals, the month's harm profile and growth), ``exogenous`` (exogenous
+series and scheduled events), ``turnover`` (pledges, acquisitions, exits, entries),
+``rare_events`` (defiance and foreign listings) and ``collection`` (what is recorded, with
+``recorder`` storing it; MODEL.md §4).
 """
 
 from .model import RegulatoryModel

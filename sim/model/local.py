@@ -3,7 +3,7 @@
 A province's fiscal dependence on tech taxes sets its **protection** of local firms (shielding
 from enforcement and from being targeted: local courts working for firms) and its
 **under-reporting** of their harm to the centre; protection folds as the leadership's signal
-rises. Aligned sectors also get local backing (a growth subsidy, in :mod:`sim.model.model`).
+rises. Aligned sectors also get local backing (a growth subsidy, in :mod:`sim.model.sectors`).
 """
 
 from __future__ import annotations

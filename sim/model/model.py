@@ -6,7 +6,15 @@ information channels and revelation → markets and pain → leadership updates 
 floor → recording.
 
 Each mechanism lives in its own module with explicit inputs; nothing schedules a phase by date.
-Every random draw comes from the model's seeded generator ``self.rng``.
+Every random draw comes from the model's seeded generator ``self.rng``. Beside the mechanisms,
+the month calls on:
+
+- :mod:`~sim.model.founding`: the lax steady state the model starts from (MODEL.md §2);
+- :mod:`~sim.model.sectors`: sector totals, the month's harm profile and sector growth;
+- :mod:`~sim.model.exogenous`: the exogenous series and the scheduled events;
+- :mod:`~sim.model.turnover`: pledges, acquisitions, exits and entries;
+- :mod:`~sim.model.rare_events`: public defiance and foreign listings;
+- :mod:`~sim.model.collection`: the month's tallies and what is recorded (MODEL.md §4).
 """
 
 from __future__ import annotations
@@ -19,35 +27,35 @@ import pandas as pd
 
 from . import agencies as agency_rules
 from . import firms as firm_rules
+from . import turnover
 from .agencies import Agency, Regulators
+from .collection import collect, month_tallies
 from .dynamics import sector_sums
+from .exogenous import (
+    add_scheduled_scandals,
+    events_by_month,
+    extend_series,
+    macro_pulse,
+    step_series,
+)
 from .firms import FirmPopulation, TechFirm
-from .information import Channels, channel_values
+from .founding import found_firms
+from .information import channel_values
 from .leadership import Leadership, Triggers
 from .local import LocalGovernment, Provinces
-from .markets import Markets
-from .params import Params, parse_month
-from .public import Public
+from .params import Params, ScheduledEvent, parse_month
+from .rare_events import rare_events
 from .recorder import EventLog, FirmPanel, SeriesRecorder
-from .states import CONTENT, HARM_DIMENSIONS, Cause, EventKind, Phase, ScheduledKind
-
-MACRO_PULSE_MONTHS = 6.0
-"""Time constant over which a scheduled macro shock fades from economy pain."""
-
-STEADY_STATE_ITERATIONS = 60
-"""Fixed-point iterations of firms' best response and records for the lax steady state."""
-
-JOBS_EXPONENT = 0.8
-"""Jobs ∝ revenue^0.8 (larger firms employ less per unit of revenue)."""
-
-
-def step_series(breakpoints: tuple[tuple[int, float], ...], months: int) -> np.ndarray:
-    """Expand ``((month, value), ...)`` into a monthly step function (0 before the first)."""
-    out = np.zeros(months)
-    for m, v in breakpoints:
-        if m < months:
-            out[m:] = v
-    return out
+from .sectors import (
+    effective_profile,
+    herfindahl,
+    province_revenue,
+    sector_growth,
+    sector_jobs,
+    sector_members,
+    sector_total,
+)
+from .states import Cause, EventKind, Phase
 
 
 class RegulatoryModel(mesa.Model):
@@ -87,9 +95,7 @@ class RegulatoryModel(mesa.Model):
         self.foreign_climate = step_series(p.exogenous.foreign_climate, self._horizon)
         self.macro = step_series(p.exogenous.macro_shock, self._horizon)
         self.macro_pulse = 0.0
-        self.scheduled: dict[int, list] = {}
-        for ev in p.exogenous.events:
-            self.scheduled.setdefault(ev.month, []).append(ev)
+        self.scheduled = events_by_month(p.exogenous.events)
 
         self.provinces = Provinces(p.local, self.rng)
         for k in range(p.local.n_provinces):
@@ -100,120 +106,28 @@ class RegulatoryModel(mesa.Model):
         self.leadership = Leadership(self, n_sectors, p.leadership)
         self.regulators.start(self.leadership.signal, self.leadership.floor, p.agencies)
         self.firms = FirmPopulation(capacity=2 * p.firms.n_firms + 64)
-        self._found_firms()
+        found_firms(self)
         self.events_log = EventLog()
         self.panel = FirmPanel()
         self.recorder = SeriesRecorder(self._horizon, self.sector_names)
         self.running = True
 
-    # ------------------------------------------------------------------ the lax steady state
-    def _found_firms(self) -> None:
-        """Firms, records, grievance and channels at a lax steady state (MODEL.md §2).
-
-        Firms are split evenly across sectors with log-normal sizes scaled to the sectors'
-        revenue shares; aggressiveness and the violation record are iterated to their fixed
-        point at the enforcement firms face; the public's tolerance is set so that the true
-        alarm starts at A_0; every channel starts at its steady value. The first crackdowns
-        then come from harm outgrowing tolerance over years, not from the initial conditions.
-        """
-        p, rng, pop = self.p, self.rng, self.firms
-        fp, n, S = p.firms, p.firms.n_firms, self.n_sectors
-        sector = np.arange(n) % S
-        province = rng.integers(0, p.local.n_provinces, n)
-        revenue = rng.lognormal(0.0, fp.revenue_sigma, n)
-        share = np.array([s.revenue_share for s in p.sectors])
-        for s in range(S):
-            mask = sector == s
-            if mask.any():
-                revenue[mask] *= share[s] / revenue[mask].sum()
-        growth_type = rng.normal(0.0, fp.growth_type_sd, n)
-        slots = pop.add(self, sector, province, revenue, np.full(n, 0.5), np.zeros(n),
-                        growth_type)
-        positive = revenue[revenue > 0]
-        self.exit_floor = fp.exit_revenue * float(np.quantile(positive, 0.05)) \
-            if len(positive) else 0.0
-        self.provinces.update(self._province_tax(), p.local)
-        lead = self.leadership
-        pop.protection[slots] = self.provinces.protection_faced(province, sector, lead.signal)
-        pop.enforcement_faced[slots] = (self.regulators.enforcement[sector]
-                                        * (1.0 - pop.protection[slots]))
-        pop.belief[slots] = pop.enforcement_faced[slots]
-        self.hhi0 = self.hhi = self._sector_hhi()
-        crackdown = np.zeros(S, dtype=bool)
-        profile = self._effective_profile(crackdown)
-        for _ in range(STEADY_STATE_ITERATIONS):
-            by_dim = firm_rules.harm(pop, profile, fp, p.agencies.recent_harm_months, S)
-            pop.violation[slots] = pop.harm[slots] / max(fp.violation_decay, 1e-9)
-            pop.recent_violation[slots] = pop.harm[slots] * p.agencies.recent_harm_months
-            years = firm_rules.record_years(
-                firm_rules.punishable_record(pop, p.agencies.retroactive)[slots], revenue)
-            pop.aggressiveness[slots] = firm_rules.best_response(pop.belief[slots], years, fp,
-                                                                 p.agencies)
-        by_dim = firm_rules.harm(pop, profile, fp, p.agencies.recent_harm_months, S)
-        pop.violation[slots] = pop.harm[slots] / max(fp.violation_decay, 1e-9)
-        pop.recent_violation[slots] = pop.harm[slots] * p.agencies.recent_harm_months
-        self.harm_by_dim = by_dim
-        initial_alarm = np.array([s.initial_alarm for s in p.sectors])
-        self.public = Public(by_dim.sum(axis=1), initial_alarm)
-        self.public.perceive_harm(by_dim.sum(axis=1), 0, p.public)
-        self.channels = Channels(self._channel_values(by_dim), p.information)
-        revenue_s = self._sector_sum(pop.revenue)
-        mean_a = self._weighted(pop.aggressiveness, revenue_s)
-        mean_e = self._weighted(pop.enforcement_faced, revenue_s)
-        trend = (self._sector_growth(crackdown) + fp.growth_aggressiveness * mean_a
-                 - fp.enforcement_drag * mean_e)
-        self.markets = Markets(revenue_s, self._sector_sum(pop.revenue ** JOBS_EXPONENT),
-                               self.regulators.enforcement, trend, p.markets,
-                               p.public.tolerance_growth)
-
-    # ------------------------------------------------------------------ helpers
-    def _sector_sum(self, values: np.ndarray) -> np.ndarray:
-        n = self.firms.n
-        return sector_sums(self.firms.sector[:n], values[:n] * self.firms.alive[:n],
-                           self.n_sectors)
-
-    def _weighted(self, values: np.ndarray, revenue_s: np.ndarray) -> np.ndarray:
-        total = self._sector_sum(values * self.firms.revenue)
-        return np.divide(total, revenue_s, out=np.zeros_like(total), where=revenue_s > 0)
-
-    def _sector_hhi(self) -> np.ndarray:
-        rev = self._sector_sum(self.firms.revenue)
-        sq = self._sector_sum(self.firms.revenue ** 2)
-        previous = getattr(self, "hhi", np.ones(self.n_sectors))
-        return np.where(rev > 0, sq / np.maximum(rev, 1e-150) ** 2, previous)
-
-    def _province_tax(self) -> np.ndarray:
-        pop, n = self.firms, self.firms.n
-        return np.bincount(pop.province[:n], weights=pop.revenue[:n] * pop.alive[:n],
-                           minlength=self.p.local.n_provinces)
-
-    def _members(self, s: int) -> np.ndarray:
-        pop, n = self.firms, self.firms.n
-        return np.flatnonzero(pop.alive[:n] & (pop.sector[:n] == s))
-
+    # ------------------------------------------------------------------ the state's views
     def _effective_profile(self, crackdown: np.ndarray) -> np.ndarray:
-        """Harm profiles this month.
+        """Harm profiles this month (:func:`sim.model.sectors.effective_profile`).
 
-        Harm profiles this month: competition × HHI/HHI_0 (M&A and growth concentrate it);
-        content × (1 − k_c·E_c − z_fr·[licence freeze]).
+        Competition × HHI/HHI_0 (M&A and growth concentrate it); content × (1 − k_c·E_c −
+        z_fr·[licence freeze]), a freeze being a gated sector's crackdown.
         """
-        ap = self.p.agencies
-        profile = self.profile.copy()
-        profile[:, 0] *= np.divide(self.hhi, self.hhi0, out=np.ones_like(self.hhi),
-                                   where=self.hhi0 > 0)
-        freeze = ap.licence_freeze * (self.gated & crackdown)
-        profile[:, CONTENT] *= np.clip(1.0 - ap.content_filter * self.regulators.content
-                                       - freeze, 0.0, 1.0)
-        return profile
-
-    def _sector_growth(self, crackdown: np.ndarray) -> np.ndarray:
-        """g_s + local backing s_sub·α_s·(1 − L_s) − freeze drag in a gated sector's crackdown."""
-        p = self.p
-        return (self.base_growth
-                + p.local.subsidy * self.alignment * (1.0 - self.leadership.signal)
-                - p.agencies.freeze_drag * (self.gated & crackdown))
+        return effective_profile(self.profile, self.hhi, self.hhi0, self.gated & crackdown,
+                                 self.regulators.content, self.p.agencies)
 
     def _channel_values(self, by_dim: np.ndarray) -> np.ndarray:
+        """This month's undelayed channel reports (:func:`sim.model.information.channel_values`).
+
+        The local channel carries harm less what the provinces hide of their firms' harm; the
+        tolerance is Tol_s·e^{g_Y·t}.
+        """
         pop, n = self.firms, self.firms.n
         hidden = self.provinces.hidden_share(pop.province[:n], pop.sector[:n],
                                              self.leadership.signal, self.local_underreporting)
@@ -239,15 +153,11 @@ class RegulatoryModel(mesa.Model):
         self.month = self.steps - 1
         if self.month >= self._horizon:
             self._extend_horizon(self.month + 1)
-        S = self.n_sectors
-        self.stats = {"cases": np.zeros(S, dtype=np.int64), "fines": np.zeros(S),
-                      "scandals": np.zeros(S, dtype=np.int64), "entries": 0, "exits": 0,
-                      "acquisitions": 0, "blocked": 0, "defiance": 0, "listings": 0,
-                      "pledges": 0, "max_scandal": 0.0}
+        self.stats = month_tallies(self.n_sectors)
         scheduled = self.scheduled.get(self.month, [])
         for ev in scheduled:
-            self.log_event(EventKind.SCHEDULED, sector=self._index(ev.sector) if ev.sector
-                           else None, magnitude=ev.magnitude, detail=ev.kind)
+            self.log_event(EventKind.SCHEDULED, sector=self.sector_names.index(ev.sector)
+                           if ev.sector else None, magnitude=ev.magnitude, detail=ev.kind)
         lead = self.leadership
         self.crackdown = lead.phase == int(Phase.CRACKDOWN)
         self.banned = lead.phase == int(Phase.BANNED)
@@ -260,24 +170,20 @@ class RegulatoryModel(mesa.Model):
         self._information()
         self._markets(scheduled)
         self._leadership()
-        self._collect()
-
-    def _index(self, name: str) -> int:
-        return self.sector_names.index(name)
+        collect(self)
 
     def _extend_horizon(self, months: int) -> None:
+        """Make room for a run past ``run.months``: series held at their last value."""
         months = max(months, 2 * self._horizon)
-        pad = months - self._horizon
-        self.foreign_climate = np.concatenate([self.foreign_climate,
-                                               np.full(pad, self.foreign_climate[-1])])
-        self.macro = np.concatenate([self.macro, np.full(pad, self.macro[-1])])
+        self.foreign_climate = extend_series(self.foreign_climate, months)
+        self.macro = extend_series(self.macro, months)
         self.recorder.grow(months)
         self._horizon = months
 
     # ---- 1. local governments
     def _local_governments(self) -> None:
         pop, n = self.firms, self.firms.n
-        self.provinces.update(self._province_tax(), self.p.local)
+        self.provinces.update(province_revenue(pop, self.p.local.n_provinces), self.p.local)
         pop.protection[:n] = self.provinces.protection_faced(
             pop.province[:n], pop.sector[:n], self.leadership.signal) * pop.alive[:n]
 
@@ -296,7 +202,7 @@ class RegulatoryModel(mesa.Model):
         E, L = self.regulators.enforcement, self.leadership.signal
         cases = agency_rules.case_counts(E, ap, rng)
         for s in np.flatnonzero(cases):
-            members = self._members(int(s))
+            members = sector_members(pop, int(s))
             if len(members) == 0:
                 continue
             weights = agency_rules.targeting_weights(pop, members, float(L[s]), pop.protection,
@@ -322,17 +228,19 @@ class RegulatoryModel(mesa.Model):
                                    agency=agency)
 
     # ---- 4. firms
-    def _firms_act(self, scheduled: list) -> None:
+    def _firms_act(self, scheduled: list[ScheduledEvent]) -> None:
         p, pop, rng = self.p, self.firms, self.rng
         fp = p.firms
         firm_rules.learn(pop, fp)
         firm_rules.choose(pop, fp, p.agencies)
-        self._pledges()
-        firm_rules.grow(pop, self._sector_growth(self.crackdown), fp, rng)
-        self._acquisitions()
-        self._exits()
-        self._entries()
-        self.hhi = self._sector_hhi()
+        turnover.pledges(self)
+        growth = sector_growth(self.base_growth, self.alignment, self.leadership.signal,
+                               self.gated & self.crackdown, p)
+        firm_rules.grow(pop, growth, fp, rng)
+        turnover.acquisitions(self)
+        turnover.exits(self)
+        turnover.entries(self)
+        self.hhi = herfindahl(pop, self.n_sectors, self.hhi)
         self.harm_by_dim = firm_rules.harm(pop, self._effective_profile(self.crackdown), fp,
                                            p.agencies.recent_harm_months, self.n_sectors)
         n = pop.n
@@ -342,164 +250,15 @@ class RegulatoryModel(mesa.Model):
                                  listing=np.zeros(self.n_sectors, dtype=bool))
         self.revealed = np.zeros(self.n_sectors, dtype=bool)
         self.revelation_cause: dict[int, str] = {}
-        self._rare_events(scheduled)
-
-    def _pledges(self) -> None:
-        """Pledges of top firms in sectors in crackdown.
-
-        Top firms of sectors in crackdown pledge when their expected penalty exceeds the
-        cost; pledges lapse once the sector is LOOSE again.
-        """
-        p, pop, n = self.p, self.firms, self.firms.n
-        loose = self.leadership.phase == int(Phase.LOOSE)
-        pop.pledged[:n] &= ~loose[pop.sector[:n]]
-        for s in np.flatnonzero(self.crackdown):
-            go = firm_rules.pledge_candidates(pop, self._members(int(s)),
-                                              float(self.leadership.signal[s]), p.firms,
-                                              p.agencies)
-            if len(go):
-                firm_rules.make_pledges(pop, go, p.firms)
-                self.stats["pledges"] += len(go)
-                for slot in go.tolist():
-                    self.log_event(EventKind.PLEDGE, sector=int(s), slot=slot,
-                                   magnitude=p.firms.pledge_cost)
-
-    def _acquisitions(self) -> None:
-        """Acquisitions by the largest firms, subject to merger review.
-
-        Top-5 firms buy a random smaller rival with chance p_acq·a unless merger review
-        (chance μ·E_s) blocks the deal.
-        """
-        fp, pop, rng = self.p.firms, self.firms, self.rng
-        if fp.acquisition_rate <= 0:
-            return
-        for s in np.flatnonzero(~self.banned):
-            members = self._members(int(s))
-            top = firm_rules.largest(pop, members, 5)
-            rivals = np.setdiff1d(members, top)
-            tries = top[rng.random(len(top)) < fp.acquisition_rate * pop.aggressiveness[top]]
-            for buyer in tries.tolist():
-                rivals = rivals[pop.alive[rivals]]
-                if len(rivals) == 0:
-                    break
-                target = int(rng.choice(rivals))
-                if rng.random() < self.p.agencies.merger_review * self.regulators.enforcement[s]:
-                    self.stats["blocked"] += 1
-                    continue
-                self.log_event(EventKind.ACQUISITION, sector=int(s), slot=buyer,
-                               magnitude=float(pop.revenue[target]))
-                pop.revenue[buyer] += pop.revenue[target]
-                pop.violation[buyer] += pop.violation[target]
-                pop.recent_violation[buyer] += pop.recent_violation[target]
-                self._remove(np.array([target]), "acquired", vacate=True)
-                self.stats["acquisitions"] += 1
-
-    def _remove(self, slots: np.ndarray, reason: str, *, vacate: bool) -> None:
-        for slot in slots.tolist():
-            self.log_event(EventKind.EXIT, sector=int(self.firms.sector[slot]), slot=slot,
-                           detail=reason)
-        self.firms.remove(slots, vacate=vacate)
-        self.stats["exits"] += len(slots)
-
-    def _exits(self) -> None:
-        """Firms below the exit floor (which grows with the economy) leave."""
-        pop, n = self.firms, self.firms.n
-        floor = self.exit_floor * np.exp(self.p.public.tolerance_growth * self.month)
-        gone = np.flatnonzero(pop.alive[:n] & (pop.revenue[:n] < floor))
-        if len(gone):
-            self._remove(gone, "revenue", vacate=True)
-
-    def _entries(self) -> None:
-        """Entry into vacant places.
-
-        Each vacant place is taken by an entrant with chance p_ent × investor confidence
-        (none in a banned sector); entrants start small, at their best response.
-        """
-        p, pop, rng = self.p, self.firms, self.rng
-        fp, n = p.firms, pop.n
-        vacant = np.flatnonzero(pop.vacant[:n])
-        if len(vacant) == 0:
-            return
-        sec = pop.sector[vacant]
-        chance = fp.entry_rate * self.markets.confidence()[sec] * ~self.banned[sec]
-        fill = vacant[rng.random(len(vacant)) < chance]
-        if len(fill) == 0:
-            return
-        pop.vacant[fill] = False
-        sector, province = pop.sector[fill], pop.province[fill]
-        floor = self.exit_floor * np.exp(self.p.public.tolerance_growth * self.month)
-        protection = self.provinces.protection_faced(province, sector, self.leadership.signal)
-        belief = self.regulators.enforcement[sector] * (1.0 - protection)
-        aggr = firm_rules.best_response(belief, np.zeros(len(fill)), fp, p.agencies)
-        slots = pop.add(self, sector, province, np.full(len(fill), fp.entrant_size * floor),
-                        aggr, belief, rng.normal(0.0, fp.growth_type_sd, len(fill)))
-        pop.protection[slots] = protection
-        pop.enforcement_faced[slots] = belief
-        for slot in slots.tolist():
-            self.log_event(EventKind.ENTRY, sector=int(pop.sector[slot]), slot=slot)
-        self.stats["entries"] += len(slots)
-
-    def _rare_events(self, scheduled: list) -> None:
-        """Defiance by the economy's largest firm; foreign listings; scheduled ones."""
-        p, pop, rng = self.p, self.firms, self.rng
-        n = pop.n
-        live_rev = pop.revenue[:n] * pop.alive[:n]
-        total = live_rev.sum()
-        if total > 0:
-            biggest = int(np.argmax(live_rev))
-            s = int(pop.sector[biggest])
-            chance = firm_rules.defiance_probability(live_rev[biggest] / total,
-                                                     float(self.regulators.enforcement[s]),
-                                                     float(self.alignment[s]), p.firms)
-            if rng.random() < chance:
-                self._defy(biggest)
-        hazard = firm_rules.listing_hazard(self.alignment, self.regulators.enforcement,
-                                           self.data_rich, float(self.foreign_climate[self.month]),
-                                           p.firms)
-        draws = rng.random(n)
-        lists = np.flatnonzero(pop.alive[:n] & ~pop.listed_abroad[:n]
-                               & (draws < hazard[pop.sector[:n]]))
-        for slot in lists.tolist():
-            self._list_abroad(slot)
-        for ev in scheduled:
-            if ev.kind in (ScheduledKind.DEFIANCE.value, ScheduledKind.FOREIGN_LISTING.value):
-                members = self._members(self._index(ev.sector))
-                if ev.kind == ScheduledKind.FOREIGN_LISTING.value:
-                    members = members[~pop.listed_abroad[members]]
-                top = firm_rules.largest(pop, members, 1)
-                if len(top) == 0:
-                    continue
-                if ev.kind == ScheduledKind.DEFIANCE.value:
-                    self._defy(int(top[0]))
-                else:
-                    self._list_abroad(int(top[0]))
-
-    def _defy(self, slot: int) -> None:
-        s = int(self.firms.sector[slot])
-        self.triggers.defiance[s] = True
-        self.stats["defiance"] += 1
-        self.log_event(EventKind.DEFIANCE, sector=s, slot=slot)
-        if self.p.information.revelation and not self.revealed[s]:
-            self.revealed[s] = True
-            self.revelation_cause[s] = Cause.DEFIANCE.value
-
-    def _list_abroad(self, slot: int) -> None:
-        s = int(self.firms.sector[slot])
-        self.firms.listed_abroad[slot] = True
-        self.triggers.listing[s] = True
-        self.stats["listings"] += 1
-        self.log_event(EventKind.FOREIGN_LISTING, sector=s, slot=slot)
+        rare_events(self, scheduled)
 
     # ---- 5. public grievance and scandals
-    def _public(self, scheduled: list) -> None:
+    def _public(self, scheduled: list[ScheduledEvent]) -> None:
         p = self.p
         pub = self.public
         pub.perceive_harm(self.harm_by_dim.sum(axis=1), self.month, p.public)
         scandals = pub.draw_scandals(~self.banned, p.public, self.rng)
-        for ev in scheduled:
-            if ev.kind == ScheduledKind.SCANDAL.value:
-                s = self._index(ev.sector)
-                scandals[s] = np.append(scandals[s], ev.magnitude)
+        add_scheduled_scandals(scandals, scheduled, self.sector_names)
         sums = np.zeros(self.n_sectors)
         for s, mags in enumerate(scandals):
             if len(mags) == 0:
@@ -518,9 +277,10 @@ class RegulatoryModel(mesa.Model):
 
     # ---- 6. information channels and revelation
     def _information(self) -> None:
-        p, ch = self.p, self.channels
-        revenue = self._sector_sum(self.firms.revenue)
-        self.pledged_share = np.divide(self._sector_sum(self.firms.revenue * self.firms.pledged),
+        p, ch, pop = self.p, self.channels, self.firms
+        revenue = sector_total(pop, pop.revenue, self.n_sectors)
+        self.pledged_share = np.divide(sector_total(pop, pop.revenue * pop.pledged,
+                                                    self.n_sectors),
                                        revenue, out=np.zeros(self.n_sectors),
                                        where=revenue > 0)
         ch.update(self._channel_values(self.harm_by_dim), self.public.alarm, self.revealed,
@@ -532,17 +292,14 @@ class RegulatoryModel(mesa.Model):
                            cause=self.revelation_cause.get(s, ""))
 
     # ---- 7. markets and pain
-    def _markets(self, scheduled: list) -> None:
-        p = self.p
-        self.macro_pulse *= np.exp(-1.0 / MACRO_PULSE_MONTHS)
-        for ev in scheduled:
-            if ev.kind == ScheduledKind.MACRO_SHOCK.value:
-                self.macro_pulse += ev.magnitude
+    def _markets(self, scheduled: list[ScheduledEvent]) -> None:
+        pop = self.firms
+        self.macro_pulse = macro_pulse(self.macro_pulse, scheduled)
         self.macro_now = float(self.macro[self.month]) + self.macro_pulse
-        self.markets.update(self._sector_sum(self.firms.revenue),
-                            self._sector_sum(self.firms.revenue ** JOBS_EXPONENT),
+        self.markets.update(sector_total(pop, pop.revenue, self.n_sectors),
+                            sector_jobs(pop, self.n_sectors),
                             self.regulators.enforcement, self.crackdown, self.banned,
-                            self.macro_now, p.markets)
+                            self.macro_now, self.p.markets)
 
     # ---- 8. leadership
     def _leadership(self) -> None:
@@ -563,113 +320,12 @@ class RegulatoryModel(mesa.Model):
                            magnitude=float(int(change.new)), detail=change.new.name,
                            cause=change.cause.value)
             if change.new == Phase.BANNED:
-                members = self._members(change.sector)
+                members = sector_members(self.firms, change.sector)
                 self.log_event(EventKind.SECTOR_BAN, sector=change.sector,
                                magnitude=float(len(members)))
-                self._remove(members, "ban", vacate=False)
+                turnover.remove(self, members, "ban", vacate=False)
 
-    # ---- 9. recording
-    def _collect(self) -> None:
-        pop, lead, mk, ch = self.firms, self.leadership, self.markets, self.channels
-        n = pop.n
-        alive = pop.alive[:n]
-        revenue = self._sector_sum(pop.revenue)
-        total_rev = float(revenue.sum())
-        stats = self.stats
-        per_sector = {
-            "phase": lead.phase,
-            "signal": lead.signal,
-            "floor": lead.floor,
-            "threshold": lead.onset_threshold,
-            "enforcement": self.regulators.enforcement,
-            "content_enforcement": self.regulators.content,
-            "enforcement_faced": self._weighted(pop.enforcement_faced, revenue),
-            "expected_enforcement": self._weighted(pop.belief, revenue),
-            "alarm": self.public.alarm,
-            "perceived_alarm": ch.perceived,
-            "grievance": self.public.grievance,
-            "scandal_heat": self.public.heat,
-            "report_public": ch.reports[0],
-            "report_agency": ch.reports[1],
-            "report_local": ch.reports[2],
-            "transparency": ch.transparency,
-            "revealed_gap": lead.revealed_gap,
-            "harm": self.harm_by_dim.sum(axis=1),
-            **{f"harm_{d}": self.harm_by_dim[:, k]
-               for k, d in enumerate(HARM_DIMENSIONS)},
-            "hhi": self.hhi,
-            "revenue": revenue,
-            "valuation": 100.0 * mk.valuation / mk.base,
-            "drawdown": mk.drawdown,
-            "pain_shortfall": mk.shortfall,
-            "pain_jobs": mk.jobs,
-            "pain": mk.pain,
-            "pain_bound": lead.pain_borne,
-            "perceived_pain": lead.perceived_pain,
-            "n_firms": self._sector_sum(np.ones(len(pop.revenue))),
-            "aggressiveness": self._weighted(pop.aggressiveness, revenue),
-            "violation_record": self._sector_sum(pop.violation),
-            "protection": self._weighted(pop.protection, revenue),
-            "pledged_share": self.pledged_share,
-            "cases": stats["cases"],
-            "fines": stats["fines"],
-            "scandals": stats["scandals"],
-        }
-        live_phases = lead.phase[lead.phase != int(Phase.BANNED)]
-        global_phase = int(live_phases.max()) if len(live_phases) else int(Phase.BANNED)
-        index = mk.index
-        aggregates = {
-            "month": self.month,
-            "valuation_index": index,
-            "pain": mk.economy_pain,
-            "perceived_pain": float((lead.perceived_pain * revenue).sum() / total_rev)
-            if total_rev > 0 else 0.0,
-            "drawdown": 1.0 - index / mk.index_peak if mk.index_peak > 0 else 0.0,
-            "tech_revenue": total_rev,
-            "revenue_growth": mk.growth,
-            "n_firms": int(alive.sum()),
-            "entries": stats["entries"],
-            "exits": stats["exits"],
-            "acquisitions": stats["acquisitions"],
-            "acquisitions_blocked": stats["blocked"],
-            "cases_opened": int(stats["cases"].sum()),
-            "fines_total": float(stats["fines"].sum()),
-            "scandals": int(stats["scandals"].sum()),
-            "max_scandal": stats["max_scandal"],
-            "defiance_events": stats["defiance"],
-            "listing_events": stats["listings"],
-            "pledges": stats["pledges"],
-            "mean_protection": float((pop.protection[:n] * pop.revenue[:n] * alive).sum()
-                                     / total_rev) if total_rev > 0 else 0.0,
-            "mean_fiscal_dependence": float(self.provinces.dependence.mean()),
-            "foreign_climate": float(self.foreign_climate[self.month]),
-            "macro_shock": self.macro_now,
-            "campaign_climate": lead.climate,
-        }
-        self.recorder.record(self.month, aggregates, global_phase, per_sector)
-        every = self.p.run.firm_panel_every
-        if every and self.month % every == 0:
-            self._snapshot()
-
-    def _snapshot(self) -> None:
-        pop = self.firms
-        live = pop.live
-        names = np.array(self.sector_names, dtype=object)
-        self.panel.add({
-            "month": np.full(len(live), self.month),
-            "firm_id": pop.uid[live],
-            "sector": names[pop.sector[live]],
-            "province": pop.province[live],
-            "revenue": pop.revenue[live],
-            "aggressiveness": pop.aggressiveness[live],
-            "expected_enforcement": pop.belief[live],
-            "violation_record": pop.violation[live],
-            "protection": pop.protection[live],
-            "enforcement_faced": pop.enforcement_faced[live],
-            "blacklisted": pop.blacklist[live] > 0,
-            "pledged": pop.pledged[live],
-            "listed_abroad": pop.listed_abroad[live],
-        })
+    # ---- 9. recording: :func:`sim.model.collection.collect`
 
     # ------------------------------------------------------------------ API
     def run(self, months: int | None = None) -> RegulatoryModel:

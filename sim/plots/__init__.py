@@ -4,18 +4,18 @@ Colours come from :mod:`sim.plots.style` (Okabe–Ito; fixed phase colours); no 
 changes ``matplotlib.rcParams``.
 """
 
-from .dashboard import plot_dashboard, twin_of
 from .ensemble import plot_comparison, plot_fan, plot_hypotheses, plot_sweep_heatmap
 from .overview import plot_overview
+from .panels import plot_panels, twin_of
 from .portrait import plot_phase_portrait
 from .timeline import plot_timeline
 
 __all__ = [
     "plot_comparison",
-    "plot_dashboard",
     "plot_fan",
     "plot_hypotheses",
     "plot_overview",
+    "plot_panels",
     "plot_phase_portrait",
     "plot_sweep_heatmap",
     "plot_timeline",

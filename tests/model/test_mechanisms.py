@@ -1292,7 +1292,8 @@ def test_targeting_weights_are_finite_for_zero_revenue(make_firms):
 
 
 MODULES = ("firms", "local", "agencies", "public", "information", "markets", "leadership",
-           "model", "dynamics")
+           "model", "dynamics", "founding", "sectors", "exogenous", "turnover", "rare_events",
+           "collection")
 READ_ELSEWHERE = {
     # read through a property: κ_k as harm_tolerance, a sector's profile as harms
     **{f"leadership.tolerance_{d}": "harm_tolerance" for d in HARM_DIMENSIONS},

@@ -8,7 +8,9 @@ modules split so that only :mod:`sim.app.dashboard.app` imports Solara:
 - :mod:`~sim.app.dashboard.model`: :class:`~sim.app.dashboard.model.DashboardModel`, the adapter
   that
   SolaraViz re-instantiates with flat keyword arguments on reset;
-- :mod:`~sim.app.dashboard.figures`: the plots (matplotlib) and the status and event list (HTML);
+- :mod:`~sim.app.dashboard.figures`: the plots (matplotlib);
+- :mod:`~sim.app.dashboard.status`: the status panel and the event list (HTML);
+- :mod:`~sim.app.dashboard.months`: month indices as calendar years and ``YYYY-MM`` labels;
 - :mod:`~sim.app.dashboard.app`: the Solara page (``solara run sim.app.dashboard.app``);
 - :mod:`~sim.app.dashboard.cli`: the ``regcycle dashboard`` subcommand.
 """

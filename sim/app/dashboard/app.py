@@ -18,9 +18,10 @@ import solara
 from mesa.visualization import SolaraViz
 
 from .controls import model_params
-from .figures import SPECS, LiveFigure, status_html
+from .figures import SPECS, LiveFigure
 from .model import DashboardModel
 from .source import scenario_from_env
+from .status import status_html
 
 PLAY_INTERVAL_MS = 50
 """Pause between months while playing (drawing takes longer than this anyway)."""

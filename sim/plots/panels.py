@@ -1,4 +1,9 @@
-"""The pendulum dashboard of one run: stacked panels sharing the time axis."""
+"""The pendulum panels of one run: four stacked panels sharing the time axis (a static figure).
+
+Enforcement and signal, alarm against thresholds, valuation and pain, aggressiveness and harm:
+``regcycle plot --kind panels``. Not to be confused with the interactive dashboard of
+:mod:`sim.app.dashboard` (``regcycle dashboard``).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from .overview import plot_overview
 from .style import EVENT_STYLE, OKABE_ITO, sector_style
 
 PANELS: tuple[str, ...] = ("enforcement", "alarm", "valuation", "harm")
-"""The dashboard's panels, top to bottom."""
+"""The panels of :func:`plot_panels`, top to bottom."""
 
 ALARM_EVENTS: tuple[str, ...] = (EventKind.SCANDAL.value, EventKind.DEFIANCE.value,
                                  EventKind.FOREIGN_LISTING.value)
@@ -29,11 +34,11 @@ def _default_hard_multiple() -> float:
     return float(LeadershipParams().hard_alarm_multiple)
 
 
-def plot_dashboard(series: pd.DataFrame, events: pd.DataFrame | None = None,
-                   axes: Sequence[Axes] | None = None, *, sectors: Sequence[str] | None = None,
-                   hard_multiple: float | None = None, normalise_alarm: bool = True,
-                   title: str | None = None) -> np.ndarray:
-    """Draw the pendulum dashboard of one run.
+def plot_panels(series: pd.DataFrame, events: pd.DataFrame | None = None,
+                axes: Sequence[Axes] | None = None, *, sectors: Sequence[str] | None = None,
+                hard_multiple: float | None = None, normalise_alarm: bool = True,
+                title: str | None = None) -> np.ndarray:
+    """Draw the pendulum panels of one run.
 
     Panels, sharing the time axis (global phase shaded behind each):
 
@@ -98,7 +103,7 @@ def plot_dashboard(series: pd.DataFrame, events: pd.DataFrame | None = None,
 
 
 def twin_of(ax: Axes) -> Axes | None:
-    """The right-hand twin axes a dashboard panel drew (pain, harm), or None."""
+    """The right-hand twin axes a panel of :func:`plot_panels` drew (pain, harm), or None."""
     for other in ax.figure.axes:
         if other is not ax and other.get_gid() == "twin" \
                 and other.get_position().bounds == ax.get_position().bounds:
@@ -252,4 +257,4 @@ def _harm_panel(ax: Axes, series: pd.DataFrame, names: list[str], x: np.ndarray)
     ax.patch.set_visible(False)
 
 
-__all__ = ["PANELS", "plot_dashboard", "twin_of"]
+__all__ = ["PANELS", "plot_panels", "twin_of"]
