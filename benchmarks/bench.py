@@ -3,7 +3,7 @@
     python benchmarks/bench.py                 # the full set (about 10 minutes on 2 cores)
     python benchmarks/bench.py --quick         # a smoke test with small sizes (not the targets)
     python benchmarks/bench.py --json out.json # also write the raw figures
-    python benchmarks/bench.py --parts ab      # only (a) and (b); any subset of abcde
+    python benchmarks/bench.py --parts ab      # only (a) and (b); any subset of abcdef
 
 (a) the baseline run: 300 firms, 31 provinces, 5 agencies, 5 sectors, 240 months (v1's horizon,
     set explicitly so that v1 and v2 compare; v2's default is 360); build, run, frame the series
@@ -24,7 +24,11 @@
     a temporary folder): the baseline run of each (300 firms, 240 months, series and events
     framed) in fresh child processes, alternating v1, v2, v1, v2, … so that both see the same
     machine load; each child times 3 runs after a warm-up; the ratio of medians, and v2's
-    default 360-month run beside them.
+    default 360-month run beside them;
+(f) the dashboard's month (regcycle dashboard, the default scenario at 300 firms, run until a
+    year after its first crackdown): the model's step, then every whole figure and the status
+    drawn as PNG, then the page's live figures (their frames drawn once, untimed), each month;
+    medians over 24 months and their ratios to the step.
 """
 
 from __future__ import annotations
@@ -306,6 +310,58 @@ def part_e(quick: bool) -> dict[str, object]:
     return out
 
 
+DASHBOARD_SEED = 20240601
+"""The dashboard tests' seed (tests/test_dashboard.py): its first crackdown comes in the 2010s."""
+
+
+def part_f(quick: bool) -> dict[str, object]:
+    """(f) the dashboard's month: model step, whole figures and status, the live figures."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from sim.app.dashboard.figures import FIGURES, SPECS, LiveFigure, png
+    from sim.app.dashboard.model import DashboardModel
+    from sim.app.dashboard.status import status_html
+    from sim.model.params import Params
+    from sim.model.states import Phase
+
+    model = DashboardModel(rng=DASHBOARD_SEED, base=Params())
+    onset = None  # untimed: run to a year after the first crackdown, crackdowns in the log
+    limit = 24 if quick else model.p.run.months - 24
+    while model.steps < limit and (onset is None or model.steps < onset + 12):
+        model.step()
+        if onset is None and Phase.CRACKDOWN in model.current_phases():
+            onset = model.steps
+    start = model.steps
+    live = [LiveFigure(spec) for spec in SPECS.values()]
+    for figure in live:
+        figure.png(model)  # the frames
+    months = 5 if quick else 24
+    step, whole, page = [], [], []
+    for _ in range(months):
+        t0 = time.perf_counter()
+        model.step()
+        t1 = time.perf_counter()
+        for draw in FIGURES.values():
+            png(draw(model))
+        status_html(model)
+        t2 = time.perf_counter()
+        for figure in live:
+            figure.png(model)
+        t3 = time.perf_counter()
+        step.append(t1 - t0)
+        whole.append(t2 - t1)
+        page.append(t3 - t2)
+    out = {"step_s": statistics.median(step), "whole_s": statistics.median(whole),
+           "live_s": statistics.median(page), "months": months, "from_month": start,
+           "first_onset": onset}
+    out["whole_ratio"] = out["whole_s"] / out["step_s"]
+    out["live_ratio"] = out["live_s"] / out["step_s"]
+    print(f"(f) dashboard month, median of {months} from month {out['from_month']}: model step "
+          f"{1000 * out['step_s']:.1f} ms; whole figures and status {1000 * out['whole_s']:.0f} "
+          f"ms ({out['whole_ratio']:.0f}× the step); the page's live figures "
+          f"{1000 * out['live_s']:.0f} ms ({out['live_ratio']:.0f}×)", flush=True)
+    return out
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -455,14 +511,22 @@ def table(fig: dict[str, object]) -> list[tuple[str, str, str, bool | None]]:
                   f"{e['v2_240_s']:.3f} ÷ {e['v1_240_s']:.3f} s = {e['ratio']:.2f}×", "≤ 1.5×",
                   e["ratio"] <= 1.5),
                  ("v2 default run (360 months)", f"{e['v2_360_s']:.3f} s", "", None)]
+    if "f" in fig:
+        f = fig["f"]
+        rows += [("dashboard month: model step (median)", f"{1000 * f['step_s']:.1f} ms", "",
+                  None),
+                 ("dashboard month: whole figures and status",
+                  f"{1000 * f['whole_s']:.0f} ms = {f['whole_ratio']:.0f}× the step", "", None),
+                 ("dashboard month: the page's live figures",
+                  f"{1000 * f['live_s']:.0f} ms = {f['live_ratio']:.0f}× the step", "", None)]
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
-    parser.add_argument("--parts", default="abcde",
-                        help="which parts to run, e.g. 'ab' or 'e' (default: abcde)")
+    parser.add_argument("--parts", default="abcdef",
+                        help="which parts to run, e.g. 'ab' or 'e' (default: abcdef)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="processes", help=argparse.SUPPRESS)
@@ -491,6 +555,8 @@ def main() -> None:
         fig["d"] = part_d(args.quick, small)
     if "e" in args.parts:
         fig["e"] = part_e(args.quick)
+    if "f" in args.parts:
+        fig["f"] = part_f(args.quick)
     rows = table(fig)
     print("\n| figure | measured | target | |")
     print("| --- | --- | --- | --- |")

@@ -1,6 +1,20 @@
-"""Shared test configuration."""
+"""Shared test configuration and the ``small_params`` fixture."""
 
 import os
 
+import pytest
+from small import small_params as _small_params  # tests/small.py: does not import matplotlib
+
+from sim.model.params import Params
+
 # Headless plotting: set before any test imports matplotlib.pyplot.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def small_params() -> Params:
+    """Default parameters with 30 firms, 5 provinces and a 24-month horizon (fast to build).
+
+    Other sizes: ``small_params(months=..., firms=..., provinces=...)`` from tests/small.py.
+    """
+    return _small_params()

@@ -8,13 +8,14 @@ import dataclasses
 import io
 import math
 import socket
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import test_dashboard_browser as browser_test
 from mesa.experimental.scenarios import Scenario as MesaScenario
 from PIL import Image as PILImage
+from small import small_params
 
 from sim.app.cli import main
 from sim.app.dashboard import INSTALL_HINT
@@ -31,25 +32,23 @@ from sim.app.dashboard.controls import (
     parse_seed,
 )
 from sim.app.dashboard.figures import (
-    BIG_FINE_SHARE,
     DPI,
     FIGSIZE,
     FIGURES,
     SPECS,
     LiveFigure,
     enforcement_figure,
-    latest_events,
     png,
-    status_html,
 )
 from sim.app.dashboard.model import DashboardModel
 from sim.app.dashboard.source import ENV_SCENARIO, ENV_SET, load_dashboard_scenario
+from sim.app.dashboard.status import BIG_FINE_SHARE, latest_events, status_html
 from sim.model.params import ParameterError, Params, field_for, iter_specs
 from sim.model.states import EventKind, Phase
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
-SMALL = Params().override({"firms.n_firms": 60, "local.n_provinces": 8})
+SMALL = small_params(months=None)  # the default horizon: the figures' axes span run.months
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,7 +134,8 @@ def test_adapter_maps_flat_arguments_onto_the_scenario():
                        agencies__structure="unified", leadership__tau_pain=4.0)
     assert m.p.leadership.theta_alarm == 0.8
     assert m.p.agencies.structure == "unified"
-    assert m.p.firms.n_firms == 60  # the scenario's own values stay
+    # the scenario's own values stay
+    assert m.p.firms.n_firms == SMALL.firms.n_firms != Params().firms.n_firms
     assert m.changed == {"leadership.theta_alarm": 0.8, "agencies.structure": "unified"}
     assert m.seed == 5
     with pytest.raises(ParameterError, match=r"leadership\.theta_alarm"):
@@ -251,27 +251,6 @@ def test_figures_are_labelled(stepped):
     labels = [t.get_text() for t in legend.get_texts()]
     for name, phase in zip(stepped.sector_names, stepped.current_phases(), strict=True):
         assert f"{name}: {phase.name.lower()}" in labels
-
-
-def test_one_month_renders_at_interactive_speed(stepped):
-    t0 = time.perf_counter()
-    stepped.step()
-    t1 = time.perf_counter()
-    for f in FIGURES.values():
-        png(f(stepped))
-    status_html(stepped)
-    t2 = time.perf_counter()
-    live = {name: LiveFigure(spec) for name, spec in SPECS.items()}
-    for figure in live.values():
-        figure.png(stepped)  # the frames
-    stepped.step()
-    t3 = time.perf_counter()
-    for figure in live.values():
-        figure.png(stepped)
-    t4 = time.perf_counter()
-    print(f"one month: model {1000 * (t1 - t0):.0f} ms; whole figures and status "
-          f"{1000 * (t2 - t1):.0f} ms; the page's live figures "
-          f"{1000 * (t4 - t3):.0f} ms")  # measured, never asserted
 
 
 def test_status_shows_month_phases_changes_and_events(stepped):
@@ -434,3 +413,38 @@ def test_drawing_while_another_thread_plays():
         drawn += 1
     player.join()
     assert not errors and m.steps == 40 and drawn >= 1
+
+
+# --------------------------------------------------------------------------------------------
+# The browser test's precondition (test_dashboard_browser.py), without a browser
+# --------------------------------------------------------------------------------------------
+
+
+def test_browser_test_skips_without_chromium_unless_the_browser_is_required(tmp_path,
+                                                                          monkeypatch):
+    check, require = browser_test.browser_check, browser_test.REQUIRE_BROWSER
+    missing, present = tmp_path / "no-chromium", tmp_path / "chromium"
+    present.touch()
+    assert check(present, {}) is None
+    action, why = check(missing, {})
+    assert action == "skip"
+    assert str(missing) in why and "apt-get install chromium" in why and require in why
+    assert check(missing, {require: "0"})[0] == "skip"
+    action, why = check(missing, {require: "1"})
+    assert action == "fail" and "apt-get install chromium" in why
+    # without Playwright: the same rule
+    action, why = check(present, {}, playwright=False)
+    assert action == "skip" and "pip install -e '.[test]'" in why
+    assert check(present, {require: "1"}, playwright=False)[0] == "fail"
+    # without the dashboard extra the install is incomplete: a failure either way
+    assert check(present, {}, extra="solara") == (
+        "fail", f"the browser test cannot run: the dashboard extra is missing (solara): "
+        f"{INSTALL_HINT}")
+    # the test's own call: pytest's skip, or its failure when the variable demands the browser
+    monkeypatch.setattr(browser_test, "CHROMIUM", missing)
+    monkeypatch.delenv(require, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        browser_test._require_browser()
+    monkeypatch.setenv(require, "1")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
+        browser_test._require_browser()

@@ -2,9 +2,11 @@
 
 Starts the command on a free port of 127.0.0.1, loads the page in Debian's Chromium through
 Playwright, steps the model three times, plays and pauses it, moves the θ slider, resets, and
-checks the step counter, the plots and the rebuilt model. Nothing is skipped: without Chromium,
-Playwright or the dashboard extra the test fails and says what to install (.ci/run installs
-them). Each step's time from click to redrawn plots is printed (never asserted).
+checks the step counter, the plots and the rebuilt model. Without Chromium or Playwright the
+test is skipped with what to install, unless ``REGCYCLE_REQUIRE_BROWSER=1`` demands the browser:
+then it fails (.ci/run sets it and installs Chromium). Without the dashboard extra it always
+fails (``pip install -e '.[test]'`` installs it). Each step's time from click to redrawn plots is
+printed (never asserted).
 
 ``REGCYCLE_UPDATE_FIGURES=1`` also plays the baseline for a few simulated years and saves the
 README's screenshot to docs/figures/dashboard_browser.png.
@@ -22,7 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -44,22 +46,52 @@ SERVER_START_S = 90
 UI_TIMEOUT_MS = 30_000
 
 
+REQUIRE_BROWSER = "REGCYCLE_REQUIRE_BROWSER"
+"""Set to 1 (as .ci/run does), a missing Chromium or Playwright fails the test instead of
+skipping it."""
+
+
+def browser_check(chromium: Path, environ: Mapping[str, str],
+                  playwright: bool = True, extra: str | None = None) -> tuple[str, str] | None:
+    """Whether the browser test can run: None, or ``("skip" | "fail", why and what to install)``.
+
+    ``chromium`` is the browser's path, ``playwright`` whether Playwright imports, ``extra`` the
+    first missing module of the dashboard extra. A missing browser or Playwright skips, unless
+    ``environ`` has ``REGCYCLE_REQUIRE_BROWSER=1``; a missing extra always fails (regcycle's
+    test install has it).
+    """
+    browser = []
+    if not chromium.exists():
+        browser.append(f"Chromium is not at {chromium}: install Debian's package "
+                       "(apt-get install chromium) or point REGCYCLE_CHROMIUM at one")
+    if not playwright:
+        browser.append("Playwright for Python is missing: pip install -e '.[test]' "
+                       "(no 'playwright install': the test drives the system Chromium)")
+    install = [f"the dashboard extra is missing ({extra}): {INSTALL_HINT}"] if extra else []
+    if not browser and not install:
+        return None
+    why = "the browser test cannot run: " + "; ".join(browser + install)
+    if install:
+        return "fail", why
+    if environ.get(REQUIRE_BROWSER) == "1":
+        return "fail", f"{why} ({REQUIRE_BROWSER}=1 demands the browser)"
+    return "skip", f"{why} (set {REQUIRE_BROWSER}=1 to make this a failure)"
+
+
 def _require_browser() -> None:
-    """Fail (never skip) with what to install when the browser test cannot run."""
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"Chromium is not at {CHROMIUM}: install Debian's package "
-                        "(apt-get install chromium) or point REGCYCLE_CHROMIUM at one")
+    """Skip or fail, with what to install, when the browser test cannot run."""
     try:
         import playwright.sync_api  # noqa: F401
+        has_playwright = True
     except ImportError:
-        problems.append("Playwright for Python is missing: pip install -e '.[test]' "
-                        "(no 'playwright install': the test drives the system Chromium)")
-    missing = missing_extra()
-    if missing:
-        problems.append(f"the dashboard extra is missing ({missing}): {INSTALL_HINT}")
-    if problems:
-        pytest.fail("the browser test cannot run: " + "; ".join(problems), pytrace=False)
+        has_playwright = False
+    verdict = browser_check(CHROMIUM, os.environ, has_playwright, missing_extra())
+    if verdict is None:
+        return
+    action, why = verdict
+    if action == "skip":
+        pytest.skip(why)
+    pytest.fail(why, pytrace=False)
 
 
 def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from small import small_params
 
 from sim.analysis.summary import RUN_METRICS, summarize_run
 from sim.experiment.scenario import derive_seeds
 from sim.experiment.store import normalize
 from sim.model import RegulatoryModel
-from sim.model.params import Params, field_for
+from sim.model.params import field_for
 
 ema = pytest.importorskip("ema_workbench")
 from ema_workbench import Samplers, SequentialEvaluator  # noqa: E402
 
 from sim.experiment.ema import default_levers, default_uncertainties, ema_model, ema_name  # noqa: E402
 
-BASE = Params().override({"run.months": 24, "firms.n_firms": 30})
+BASE = small_params()
 UNC = ["public.scandal_rate", "public.amplification", "leadership.min_crackdown_months"]
 LEV = ["leadership.theta_alarm"]
 METRICS = ["n_crackdowns", "mean_valuation", "n_crackdowns.ai"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from small import small_params
 
 import sim.model
 from sim.experiment.runner import (
@@ -19,7 +20,7 @@ from sim.experiment.scenario import Scenario, derive_seeds
 from sim.model.params import Params
 from sim.model.schema import EVENT_COLUMNS, PANEL_COLUMNS, series_columns
 
-SMALL = Params().override({"run.months": 12, "firms.n_firms": 30})
+SMALL = small_params(months=12)
 
 
 def small_scenario(n: int = 3, params: Params = SMALL) -> Scenario:

@@ -1,4 +1,5 @@
-"""Shared fixtures of the model's tests: a small parameter set, a small model, hand-made firms."""
+"""Shared fixtures of the model's tests: a small model and hand-made firms (the small parameter
+set, ``small_params``, is tests/conftest.py's)."""
 
 from collections.abc import Callable
 
@@ -7,16 +8,6 @@ import pytest
 
 from sim.model import RegulatoryModel
 from sim.model.firms import FirmPopulation
-from sim.model.params import Params
-
-SMALL = {"firms.n_firms": 30, "local.n_provinces": 5, "run.months": 24}
-"""A model small enough to build in milliseconds: 30 firms, 5 provinces, 24 months."""
-
-
-@pytest.fixture(scope="session")
-def small_params() -> Params:
-    """Default parameters with few firms and provinces and a 24-month horizon."""
-    return Params().override(SMALL)
 
 
 @pytest.fixture

@@ -9,14 +9,15 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+from small import small_params
 
 from sim.model import RegulatoryModel
 from sim.model.params import Params
 
-PARAMS = Params().override({"firms.n_firms": 60, "local.n_provinces": 8, "run.months": 60,
-                            "run.firm_panel_every": 12,
-                            # busy small runs: scandals, pledges and crackdowns to compare
-                            "leadership.theta_alarm": 0.5, "firms.acquisition_rate": 0.2})
+# busy small runs: more firms and provinces than the small default, a low alarm threshold and
+# frequent acquisitions, so that scandals, pledges and crackdowns are there to compare
+PARAMS = small_params({"run.firm_panel_every": 12, "leadership.theta_alarm": 0.5,
+                       "firms.acquisition_rate": 0.2}, months=60, firms=60, provinces=8)
 
 
 def outputs(rng, params: Params = PARAMS) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

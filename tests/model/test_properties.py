@@ -17,14 +17,15 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from small import small_params
 
 from sim.model import RegulatoryModel
 from sim.model.params import ExogenousParams, Params, ScheduledEvent, iter_specs
 from sim.model.schema import EVENT_COLUMNS, PANEL_COLUMNS, SECTOR_QUANTITIES, series_columns
 from sim.model.states import EventKind, Mode, Phase, ScheduledKind, Structure
 
-SMALL = {"firms.n_firms": 30, "local.n_provinces": 5, "run.months": 36,
-         "run.firm_panel_every": 6}
+MONTHS = 36
+"""The horizon of every example: the small model's 30 firms and 5 provinces, 36 months."""
 SECTORS = Params().sector_names
 
 SPECS = {key: f for key, f, _ in iter_specs()}
@@ -76,7 +77,7 @@ def overrides(draw) -> dict:
 
 events = st.lists(
     st.builds(ScheduledEvent,
-              month=st.integers(0, SMALL["run.months"] - 1),
+              month=st.integers(0, MONTHS - 1),
               kind=st.sampled_from([k.value for k in ScheduledKind]),
               sector=st.sampled_from(SECTORS),
               magnitude=st.floats(0.0, 1000.0, allow_nan=False)),
@@ -84,7 +85,7 @@ events = st.lists(
 
 
 def build(values: dict, scheduled=()) -> Params:
-    p = Params().override({**values, **SMALL})
+    p = small_params({**values, "run.firm_panel_every": 6}, months=MONTHS)
     return dataclasses.replace(p, exogenous=ExogenousParams(events=tuple(scheduled)))
 
 
@@ -242,7 +243,7 @@ def test_run_past_the_planned_horizon_extends_the_series():
     model = RegulatoryModel(build({}), rng=0).run()
     model.run(6)
     s = model.series()
-    assert len(s) == SMALL["run.months"] + 6
+    assert len(s) == MONTHS + 6
     assert s.month.tolist() == list(range(len(s)))
     assert s.n_firms.iloc[-1] == len(model.tech_firms)
     assert np.isfinite(s.select_dtypes(include="number").to_numpy(dtype=float)).all()
