@@ -13,8 +13,9 @@ How an import is read (with ``ast``, relative imports resolved against the impor
 * ``from sim.a import b`` imports ``sim.a.b`` when ``b`` is a submodule, and ``sim.a`` (its
   ``__init__``) in every case, except when ``sim.a`` is a package the importing module lives in
   (it is initialised before any of its modules, so naming it adds nothing);
-* importing a package means importing its ``__init__``; the parents of a module that is
-  imported are not counted (Python initialises them first, before the module).
+* importing a package means importing its ``__init__``; importing a module also imports every
+  package on its path (Python initialises them first), except the packages the importing module
+  itself lives in (they are initialised, or being initialised, already).
 """
 
 from __future__ import annotations
@@ -101,6 +102,15 @@ def imports_of(module: str, path: Path, known: set[str]) -> list[Import]:
             target = target.rpartition(".")[0]
         if target and target != module:
             out.append(Import(target, line))
+            # Python initialises every package on the way down before the module; those that
+            # hold the importing module are initialised already (or are being initialised).
+            parent = target.rpartition(".")[0]
+            while parent:
+                implicit = Import(parent, line)
+                if parent in known and parent != module and not module.startswith(parent + ".") \
+                        and implicit not in out:
+                    out.append(implicit)
+                parent = parent.rpartition(".")[0]
 
     for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
@@ -244,3 +254,28 @@ def test_no_module_is_too_long():
 def test_the_allow_list_names_existing_modules():
     stale = [n for n in ALLOWED_LONG if not (ROOT.parent / n).is_file()]
     assert not stale, f"allow-listed modules that no longer exist (remove them): {stale}"
+
+
+def _crossing(graph: dict[str, list[Import]], inside: str, target: str) -> list[str]:
+    """Imports from modules under ``inside`` (or, with ``inside`` = "", any module not under
+    ``target``) into modules under ``target``."""
+    def under(module: str, package: str) -> bool:
+        return module == package or module.startswith(package + ".")
+    return [f"{m} -> {i.target} (line {i.line})" for m, imps in sorted(graph.items())
+            for i in imps
+            if (under(m, inside) if inside else not under(m, target)) and under(i.target, target)]
+
+
+def test_the_model_imports_nothing_of_the_experiments_analysis_or_front_ends():
+    graph, _ = import_graph()
+    bad = [x for pkg in ("sim.experiment", "sim.analysis", "sim.plots", "sim.app")
+           for x in _crossing(graph, "sim.model", pkg)]
+    assert not bad, "sim.model must stand alone (the mechanisms know nothing of how they are " \
+        "run, stored or shown):\n" + "\n".join(bad)
+
+
+def test_only_the_front_ends_import_the_front_ends():
+    graph, _ = import_graph()
+    bad = _crossing(graph, "", "sim.app")
+    bad = [b for b in bad if not b.startswith("sim.__main__ ")]  # `python -m sim` runs the CLI
+    assert not bad, "nothing outside sim.app may import it:\n" + "\n".join(bad)

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim.experiment.store
-import sim.experiment.tables
+import sim.experiment.store.tables
 import sim.model
 from sim.app.cli import main
 from sim.experiment.backends import _windowed
@@ -350,8 +350,8 @@ def test_at_most_a_window_of_runs_is_in_flight():
 def test_gathering_streams_parts_in_bounded_row_groups(sweep, reference, tmp_path,
                                                        monkeypatch):
     whole = reference
-    # 12 rows a run: 3 runs per group
-    monkeypatch.setattr(sim.experiment.tables, "ROW_GROUP_ROWS", 30)  # where gather_parts reads it
+    # 12 rows a run: 3 runs per group; patched where gather_parts reads it
+    monkeypatch.setattr(sim.experiment.store.tables, "ROW_GROUP_ROWS", 30)
     chunked = run_scenario(sweep, out=tmp_path / "b", backend="serial", plot=False)
     assert pq.ParquetFile(whole / "series.parquet").num_row_groups == 1
     assert pq.ParquetFile(chunked / "series.parquet").num_row_groups == 3

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from small import small_params
 
-from sim.experiment.runner import RunResult, expand, run_one, run_scenario
+from sim.experiment.runner import RunResult, expand, record_of, run_one, run_scenario
 from sim.experiment.scenario import Scenario, derive_seeds, load_scenario
 from sim.experiment.store import (
     MANIFEST,
@@ -34,6 +34,11 @@ from sim.model.schema import (
 )
 
 SMALL = small_params(months=12)
+
+
+def store_run(folder: ResultsFolder, spec, result: RunResult) -> None:
+    """Store one run's result as the coordinator does: encoded as its worker would."""
+    folder.record(record_of(spec, result))
 
 
 def scenario(n: int = 3, params: Params = SMALL, name: str = "small") -> Scenario:
@@ -119,7 +124,7 @@ def test_a_part_is_complete_or_absent(tmp_path):
     specs = expand(sc)
     folder = ResultsFolder.create(tmp_path, sc.name)
     assert folder.begin(sc, specs) == specs
-    folder.write_run(run_one(specs[1]))
+    store_run(folder, specs[1], run_one(specs[1]))
     # a write killed half-way leaves only a temporary directory: not a run
     junk = folder.parts / ".tmp-run-000002-deadbeef"
     junk.mkdir()
@@ -151,7 +156,7 @@ def test_resume_refuses_a_part_made_with_other_parameters(tmp_path):
     sc, other = scenario(2), scenario(2, SMALL.override({"agencies.zeal": 0.0}))
     folder = ResultsFolder.create(tmp_path, "small")
     folder.begin(other, expand(other))
-    folder.write_run(run_one(expand(other)[0]))
+    store_run(folder, expand(other)[0], run_one(expand(other)[0]))
     (folder.path / MANIFEST).unlink()  # as if killed before the manifest was written
     with pytest.raises(StoreError, match="made with other parameters, seed"):
         ResultsFolder.open(folder.path).begin(sc, expand(sc))
@@ -167,7 +172,7 @@ def test_failed_runs_leave_an_incomplete_folder_that_resumes(tmp_path):
         if spec.run_id == 1:
             res = RunResult(1, spec.seed, None, None, None, res.started, res.finished, 0.1,
                             error="Traceback: boom")
-        folder.write_run(res)
+        store_run(folder, spec, res)
     m = folder.finish(specs)
     assert m["status"] == "incomplete"
     assert [r["status"] for r in m["runs"]] == ["done", "failed", "done"]
@@ -338,7 +343,7 @@ def test_resume_completes_a_folder_with_its_selection(pair, tmp_path):
     specs = expand(sc)
     folder = ResultsFolder.create(tmp_path, sc.name)
     folder.begin(sc, specs)
-    folder.write_run(run_one(specs[1]))  # then killed
+    store_run(folder, specs[1], run_one(specs[1]))  # then killed
     path = run_scenario(sc, resume=folder.path, workers=1, plot=False)
     for name in ("series.parquet", "events.parquet", "summary.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(path / name),
@@ -346,7 +351,7 @@ def test_resume_completes_a_folder_with_its_selection(pair, tmp_path):
     # a part stored with another selection is not taken for this one
     other = ResultsFolder.create(tmp_path, "other")
     other.begin(sc, specs)
-    other.write_run(run_one(specs[0]))
+    store_run(other, specs[0], run_one(specs[0]))
     (other.path / MANIFEST).unlink()
     plain = selected(OutputSelection())
     with pytest.raises(StoreError, match="stored outputs"):

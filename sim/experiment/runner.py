@@ -43,9 +43,9 @@ from .backends import (
     default_workers,
     make_backend,
 )
-from .files import utc_now
 from .records import RunRecord, RunResult, RunSpec
 from .scenario import Scenario
+from .store.files import utc_now
 from .worker import execute, record_of, run_one
 
 __all__ = [

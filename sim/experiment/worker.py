@@ -6,7 +6,7 @@
   (``summary.parquet`` row) computed from the full tables, then the tables trimmed to the
   spec's selection (``run.series``, ``run.events``) and encoded;
 * :func:`execute`, what workers call for a results folder, does both and writes the part
-  itself when it can reach the folder (:class:`~sim.experiment.parts.PartSink`), else returns
+  itself when it can reach the folder (:class:`~sim.experiment.store.parts.PartSink`), else returns
   the files for the coordinator to write (a :class:`RunRecord`).
 
 Everything here runs in worker processes: it imports the model and the analysis when first
@@ -21,10 +21,10 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .files import utc_now
-from .parts import PartSink, encode_part, run_meta
 from .records import RunRecord, RunResult, RunSpec
-from .tables import normalize, select_outputs
+from .store.files import utc_now
+from .store.parts import PartSink, encode_part, run_meta
+from .store.tables import normalize, select_outputs
 
 if TYPE_CHECKING:
     import pandas as pd

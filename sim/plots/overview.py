@@ -16,7 +16,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis.frames import PHASE_QUANTITY, col, sectors_of, time_axis, time_edges
-from ..experiment.files import atomic_file
 from ..experiment.store import (
     ID_COLUMNS,
     OVERVIEW,
@@ -24,6 +23,7 @@ from ..experiment.store import (
     read_manifest,
     stored_series_columns,
 )
+from ..experiment.store.files import atomic_file
 from ..model.schema import sector_column, split_column
 from ._common import format_time_axis, get_ax, phase_handles, shade_phases
 from .style import sector_style

@@ -338,17 +338,27 @@ def _check_groups(c: Checker, merged: Mapping[str, Any], out: Resolved) -> None:
         if table is MISSING or not c.table(group, table):
             continue
         fields = {f.name: f for f in dataclasses.fields(GROUPS[group])}
-        for k, v in table.items():
-            key = f"{group}.{k}"
-            if k not in fields:
-                c.unknown(key, k, v, list(fields))
-            elif c.param(fields[k], v, key):
-                out.overrides[key] = coerce_value(fields[k], v)
+        _check_fields(c, group, table, fields, out)
 
 
 # --------------------------------------------------------------------------------------------
 # Parameter groups and sectors
 # --------------------------------------------------------------------------------------------
+
+
+def _check_fields(c: Checker, prefix: str, table: Mapping[str, Any],
+                  fields: Mapping[str, dataclasses.Field[Any]], out: Resolved) -> None:
+    """Check each ``prefix.key = value`` of a parameter table and keep the valid ones.
+
+    A group's table and a sector's table read alike: unknown keys name the allowed ones, values
+    are checked against the field's metadata and kept as overrides.
+    """
+    for k, v in table.items():
+        key = f"{prefix}.{k}"
+        if k not in fields:
+            c.unknown(key, k, v, list(fields))
+        elif c.param(fields[k], v, key):
+            out.overrides[key] = coerce_value(fields[k], v)
 
 
 def _check_sectors(c: Checker, merged: Mapping[str, Any], names: Sequence[str],
@@ -364,9 +374,4 @@ def _check_sectors(c: Checker, merged: Mapping[str, Any], names: Sequence[str],
             continue
         if not c.table(skey, body):
             continue
-        for k, v in body.items():
-            key = f"{skey}.{k}"
-            if k not in fields:
-                c.unknown(key, k, v, list(fields))
-            elif c.param(fields[k], v, key):
-                out.overrides[key] = coerce_value(fields[k], v)
+        _check_fields(c, skey, body, fields, out)

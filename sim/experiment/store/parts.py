@@ -29,7 +29,7 @@ from .tables import normalize, parquet_bytes
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .records import RunSpec
+    from ..records import RunSpec
 
 __all__ = ["PartSink", "encode_part", "fingerprint", "run_meta", "spec_hash", "write_part"]
 
@@ -90,7 +90,7 @@ def write_part(parts: str | Path, run_id: int, files: dict[str, bytes]) -> bool:
     """Write one run's files as ``parts/run-NNNNNN/``, atomically (temporary name, rename).
 
     ``run.json`` is written last, so a directory holding it is complete. (A directory, not a
-    file: :func:`sim.experiment.files.atomic_file` does not apply, the rename is of the whole.)
+    file: ``files.atomic_file`` does not apply, the rename is of the whole.)
 
     Returns:
         True if written, False if the run was already stored (the first copy is kept).

@@ -2,7 +2,7 @@
 
 A reader (or a process resuming the folder) thus sees each file either whole or absent,
 whatever kills the writer. :func:`atomic_file` is the one place that does it; the Parquet
-tables (:mod:`sim.experiment.tables`), the manifest, the summary table remade by
+tables (:mod:`sim.experiment.store.tables`), the manifest, the summary table remade by
 :mod:`sim.analysis.results` and the overview plot (:mod:`sim.plots.overview`) all go through it.
 Also here: the JSON encoding shared by the manifest and the run hashes. This module imports
 nothing of the project.

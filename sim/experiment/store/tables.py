@@ -3,7 +3,7 @@
 Tables are Parquet with zstd compression; float columns use the byte-stream-split encoding
 (lossless: the floats read back are bit for bit those the model produced), the other columns
 dictionaries. Every Parquet file of a folder is written here, atomically
-(:mod:`sim.experiment.files`): whole frames by :func:`write_table`, large tables by
+(:mod:`sim.experiment.store.files`): whole frames by :func:`write_table`, large tables by
 :func:`parquet_stream` a row group at a time (:func:`gather_parts`, :func:`write_runs`), so the
 coordinator's memory stays bounded however many runs there are.
 """
@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..model.schema import (
+from ...model.schema import (
     EVENT_COLUMNS,
     PANEL_COLUMNS,
     SECTOR_QUANTITIES,
@@ -32,7 +32,7 @@ from .files import atomic_file, canonical
 from .layout import ID_COLUMNS
 
 if TYPE_CHECKING:
-    from .records import RunSpec
+    from ..records import RunSpec
 
 __all__ = [
     "ROW_GROUP_PARTS",
@@ -277,7 +277,7 @@ def gather_parts(parts: Sequence[Path], name: str, out: Path, table: str,
 
 
 def runs_table(specs: Sequence[RunSpec], status: dict[int, str] | None = None) -> pd.DataFrame:
-    """One row per run: :data:`~sim.experiment.layout.RUN_COLUMNS`, then every resolved parameter.
+    """One row per run: ``layout.RUN_COLUMNS``, then every resolved parameter.
 
     ``point`` is the run's parameter point (0 without a sweep) and ``replicate`` its
     replication index (runs with the same replicate share their seed). Scheduled events and

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..model.schema import OutputSelection, compact_columns, sector_column, split_column
+from ...model.schema import OutputSelection, compact_columns, sector_column, split_column
 from .layout import (
     EVENTS,
     ID_COLUMNS,

@@ -6,25 +6,25 @@ the sweep's samplers when a folder holds a sweep):
 
 * :mod:`sim.experiment.records`: :class:`~sim.experiment.records.RunSpec` and the other plain
   records the runner and the store exchange;
-* :mod:`sim.experiment.layout`: the folder's files (one folder per invocation of
+* :mod:`sim.experiment.store.layout`: the folder's files (one folder per invocation of
   ``regcycle run``, ``results/<scenario>/<id>/``: ``manifest.json``; the ``runs``, ``series``,
   ``events``, ``panel``, ``summary`` and ``sweep`` Parquet tables; ``overview.png``) and
   :class:`StoreError`;
-* :mod:`sim.experiment.files`: atomic files (temporary name, then rename);
-* :mod:`sim.experiment.tables`: schema dtypes and the Parquet encoding (zstd; floats in the
+* :mod:`sim.experiment.store.files`: atomic files (temporary name, then rename);
+* :mod:`sim.experiment.store.tables`: schema dtypes and the Parquet encoding (zstd; floats in the
   byte-stream-split encoding, lossless), written whole or streamed a bounded number of rows at
   a time;
-* :mod:`sim.experiment.parts`: one finished run, ``parts/run-NNNNNN/``, written by its worker
+* :mod:`sim.experiment.store.parts`: one finished run, ``parts/run-NNNNNN/``, written by its worker
   when it can reach the folder (:class:`PartSink`), else by the coordinator;
-* :mod:`sim.experiment.manifest`: provenance, and what the folder stores (``run.series``,
+* :mod:`sim.experiment.store.manifest`: provenance, and what the folder stores (``run.series``,
   ``run.events``);
 * :mod:`sim.experiment.worker`: one run made, its cycle metrics computed from the full tables
   (:mod:`sim.analysis.summary`, at the call) before they are trimmed to the selection, so the
   summary does not depend on it, and its part encoded;
-* :mod:`sim.experiment.folder`: :class:`ResultsFolder`, the life of a folder: begin (or
+* :mod:`sim.experiment.store.folder`: :class:`ResultsFolder`, the life of a folder: begin (or
   resume: runs whose part exists are skipped, their hash checked), record each run, finish
   (the parts streamed in run order into the tables, the manifest marked ``complete``);
-* :mod:`sim.experiment.reading`: :func:`load_results` and the other readers;
+* :mod:`sim.experiment.store.reading`: :func:`load_results` and the other readers;
   :func:`require_stored` names what a folder's selection left out that an analysis needs.
 
 None of them imports the runner, the plots or :mod:`sim.analysis.results`: ``summary.parquet``

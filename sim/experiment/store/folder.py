@@ -3,17 +3,17 @@
 The life of a folder (:class:`ResultsFolder`): :meth:`~ResultsFolder.create` a new one or
 :meth:`~ResultsFolder.open` one to resume; :meth:`~ResultsFolder.begin` writes (or checks) the
 manifest and returns the runs still to do; each finished run is a part
-(:mod:`sim.experiment.parts`) that :meth:`~ResultsFolder.record` takes note of; when every run
+(:mod:`sim.experiment.store.parts`) that :meth:`~ResultsFolder.record` takes note of; when every run
 is done :meth:`~ResultsFolder.finish` streams the parts, in run order and a bounded number of
-rows at a time, into the folder's tables (:mod:`sim.experiment.tables`), marks the manifest
+rows at a time, into the folder's tables (:mod:`sim.experiment.store.tables`), marks the manifest
 ``complete`` and removes the parts. Resuming a folder skips runs whose part exists and checks
 that it was made with the same parameters, seed and selection.
 
-This module writes. A run's cycle metrics are computed where the run is made
-(:mod:`sim.experiment.worker`; :meth:`~ResultsFolder.write_run` encodes a result as a worker
-would); remaking them from the tables is left to the function :meth:`~ResultsFolder.finish` is
-given (:func:`sim.analysis.results.write_summary`), and ``overview.png`` is drawn by
-:mod:`sim.plots.overview`, which reads the finished folder.
+This module writes. A run's cycle metrics are computed where the run is made and encoded there
+(:func:`sim.experiment.worker.record_of`): the folder only stores records, and imports nothing
+of the runner or its workers. Remaking them from the tables is left to the function
+:meth:`~ResultsFolder.finish` is given (:func:`sim.analysis.results.write_summary`), and
+``overview.png`` is drawn by :mod:`sim.plots.overview`, which reads the finished folder.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..model.schema import series_columns
+from ...model.schema import series_columns
 from .files import atomic_write_bytes, atomic_write_json, utc_now
 from .layout import (
     EVENTS,
@@ -48,11 +48,10 @@ from .layout import (
 from .manifest import check_same_outputs, new_manifest
 from .parts import PartSink, fingerprint, run_meta, spec_hash, write_part
 from .tables import gather_parts, write_runs, write_table
-from .worker import record_of
 
 if TYPE_CHECKING:
-    from .records import RunRecord, RunResult, RunSpec
-    from .scenario import Scenario
+    from ..records import RunRecord, RunSpec
+    from ..scenario import Scenario
 
 __all__ = ["ResultsFolder"]
 
@@ -60,10 +59,10 @@ log = logging.getLogger(__name__)
 
 
 class ResultsFolder:
-    """A results folder being written (see :mod:`sim.experiment.layout` for its files).
+    """A results folder being written (see :mod:`sim.experiment.store.layout` for its files).
 
     Use :meth:`create` for a new folder or :meth:`open` to resume one, then :meth:`begin`,
-    :meth:`record` (or :meth:`write_run`) per run, and :meth:`finish`.
+    :meth:`record` per run, and :meth:`finish`.
     """
 
     def __init__(self, path: str | Path):
@@ -174,7 +173,7 @@ class ResultsFolder:
             self.manifest = new_manifest(self.path.name, scenario, specs, runs_hash)
             self.manifest["invocations"] = [invocation]
         if scenario.sweep is not None and not (self.path / SWEEP).is_file():
-            from .sweep import sample_matrix  # lazily: the samplers, only for a sweep
+            from ..sweep import sample_matrix  # lazily: the samplers, only for a sweep
 
             matrix = sample_matrix(scenario.sweep, scenario.params, scenario.seed_root)
             write_table(matrix.reset_index(), self.path / SWEEP)
@@ -236,14 +235,6 @@ class ResultsFolder:
             write_part(self.parts, record.run_id, record.files)
         self._failed.pop(record.run_id, None)
         self._failed_marker(record.run_id).unlink(missing_ok=True)
-
-    def write_run(self, result: RunResult) -> None:
-        """Store one run's result atomically (a failed run leaves a ``.failed.json`` marker).
-
-        The result is encoded as its worker would (:func:`sim.experiment.worker.record_of`:
-        cycle metrics from the full tables, then the tables trimmed to the selection).
-        """
-        self.record(record_of(self._specs[result.run_id], result))
 
     def mark_interrupted(self) -> None:
         """Record in the manifest that this invocation stopped early (best effort)."""

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..model.params import Params
-from ..model.schema import OutputSelection, sectors_in, series_columns
+from ...model.params import Params
+from ...model.schema import OutputSelection, sectors_in, series_columns
 from .files import utc_now
 from .layout import (
     EVENTS,
@@ -36,8 +36,8 @@ from .layout import (
 )
 
 if TYPE_CHECKING:
-    from .records import RunSpec
-    from .scenario import Scenario
+    from ..records import RunSpec
+    from ..scenario import Scenario
 
 __all__ = [
     "DEPENDENCIES",
@@ -101,7 +101,7 @@ def new_manifest(folder_id: str, scenario: Scenario, specs: Sequence[RunSpec],
         folder_id: the folder's name (``<YYYYmmdd-HHMMSS>[-k]``).
         scenario: the scenario run.
         specs: its runs (:func:`sim.experiment.runner.expand`).
-        fingerprint: :func:`sim.experiment.parts.fingerprint` of the runs.
+        fingerprint: :func:`sim.experiment.store.parts.fingerprint` of the runs.
     """
     params = scenario.params
     seeds: dict[str, Any] = {"root": scenario.seed_root, "replications": len(scenario.seeds),
@@ -135,7 +135,7 @@ def new_manifest(folder_id: str, scenario: Scenario, specs: Sequence[RunSpec],
     }
     if scenario.sweep is not None:
         # lazily: the sweep module brings the samplers, which a plain scenario never needs
-        from .sweep import salib_problem, sampler_seed
+        from ..sweep import salib_problem, sampler_seed
 
         sweep = scenario.sweep
         seeds["per_replication"] = list(scenario.seeds)
