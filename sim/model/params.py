@@ -729,6 +729,13 @@ class Params:
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             problems.append(Problem("sectors", dupes, "unique sector names", "duplicate"))
+        if names and not any(s.revenue_share > 0 for s in self.sectors):
+            # the market index is revenue over its starting value: an economy without revenue
+            # has no index (the first month would divide by zero)
+            problems.append(Problem("sectors.*.revenue_share", [s.revenue_share for s in
+                                                                  self.sectors],
+                                    "at least one sector with a revenue share above 0",
+                                    "all zero"))
         for i, ev in enumerate(self.exogenous.events):
             problems += check_event(ev, f"exogenous.events[{i}]", names, self.run.months)
         for series_name in ("foreign_climate", "macro_shock"):

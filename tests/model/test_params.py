@@ -362,6 +362,15 @@ def test_cross_checks_on_sectors_and_series():
         Params(exogenous=ExogenousParams(foreign_climate=((360, 0.5),)))
 
 
+def test_an_economy_needs_some_revenue():
+    """All revenue shares 0 would leave the market index 0/0 in the first month: refused."""
+    zero = {f"sectors.{s}.revenue_share": 0.0 for s in Params().sector_names}
+    with pytest.raises(ParameterError, match=r"revenue_share = \[0\.0.*\]: all zero"):
+        Params().override(zero)
+    one = {**zero, "sectors.ai.revenue_share": 0.1}
+    assert [s.revenue_share for s in Params().override(one).sectors] == [0, 0, 0, 0, 0.1]
+
+
 # ------------------------------------------------------------------ metadata
 
 
