@@ -324,3 +324,29 @@ def test_no_tax_base_means_no_dependence():
     np.testing.assert_allclose(prov.protection, [0.2, 0.2])
     hidden = prov.hidden_share(np.array([0, 1]), np.array([0, 0]), np.array([0.0]), 1.5)
     np.testing.assert_array_equal(sector_sums(np.array([0, 0]), 2.0 * (1.0 - hidden), 1), [4.0])
+
+
+def test_an_entrant_starts_clean_even_in_a_reused_population(small_model):
+    """add(): a new firm is alive, unpledged, not listed abroad and not a vacancy, whatever the
+    flags of the slots before it (set here to the opposite on purpose)."""
+    pop = FirmPopulation(capacity=8)
+    _add(pop, small_model, [1.0, 2.0])
+    pop.pledged[:2] = True
+    pop.listed_abroad[:2] = True
+    pop.vacant[:2] = True
+    slots = _add(pop, small_model, [3.0])
+    assert not pop.pledged[slots].any()
+    assert not pop.listed_abroad[slots].any()
+    assert not pop.vacant[slots].any()
+    assert pop.alive[slots].all()
+
+
+def test_sector_harm_sums_revenue_times_aggressiveness_per_sector(small_model):
+    """harm(): a sector's harm in dimension k is Σ_i R_i·a_i·profile_{s,k} over its live firms
+    (not a count of firms), with a row for every sector, including an empty last one."""
+    pop = FirmPopulation(capacity=4)
+    _add(pop, small_model, [2.0, 4.0], sector=0)  # aggressiveness 0.5 each: Σ R·a = 3
+    _add(pop, small_model, [10.0], sector=1)      # Σ R·a = 5
+    profile = np.array([[1.0, 0.5], [0.2, 0.0], [1.0, 1.0]])
+    out = fm.harm(pop, profile, FirmParams(), recent_months=12.0, n_sectors=3)
+    np.testing.assert_allclose(out, [[3.0, 1.5], [1.0, 0.0], [0.0, 0.0]])
