@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hand import LOCAL, MP, FixedUniform
 
 import sim.model as mechanisms
 from sim.model import RegulatoryModel
@@ -30,7 +31,6 @@ from sim.model.params import (
     FirmParams,
     InformationParams,
     LeadershipParams,
-    LocalParams,
     MarketParams,
     Params,
     PublicParams,
@@ -69,22 +69,8 @@ PP = PublicParams(tau_grievance=12.0, tolerance_growth=0.005, scandal_rate=0.25,
 IP = InformationParams(weight_public=0.35, weight_agency=0.35, weight_local=0.30,
                        delay_public=2.0, delay_agency=6.0, delay_local=9.0, feedback_speed=1.0,
                        revelation_months=12.0)
-MP = MarketParams(valuation_rho=1.0, growth_valuation=1.0, tau_market=3.0, peak_decay=0.01,
-                  trend_months=60.0, level_months=24.0, weight_drawdown=0.3,
-                  weight_shortfall=1.0, weight_jobs=0.5)
-LOCAL = LocalParams(dependence_min=0.05, dependence_max=0.4, protection_min=0.2,
-                    protection_slope=0.8, protection_cap=0.9)
 
 
-class FixedUniform:
-    """A stand-in generator whose ``random(k)`` returns given uniforms (for inversions)."""
-
-    def __init__(self, u):
-        self.u = np.asarray(u, dtype=float)
-
-    def random(self, k):
-        assert k == len(self.u)
-        return self.u.copy()
 
 
 # ============================================================================ dynamics

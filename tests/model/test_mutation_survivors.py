@@ -9,8 +9,10 @@ comments). Parameters are the defaults unless a test says otherwise.
 import dataclasses
 import math
 
+import hand
 import numpy as np
 import pytest
+from hand import MP, FixedUniform
 
 from sim.model import agencies as ag
 from sim.model import firms as fm
@@ -24,27 +26,12 @@ from sim.model.params import (
     AgencyParams,
     FirmParams,
     InformationParams,
-    LocalParams,
-    MarketParams,
 )
 from sim.model.states import AGENCY_MANDATE
 
-MP = MarketParams(valuation_rho=1.0, growth_valuation=1.0, tau_market=3.0, peak_decay=0.01,
-                  trend_months=60.0, level_months=24.0, weight_drawdown=0.3,
-                  weight_shortfall=1.0, weight_jobs=0.5)
-LOCAL = LocalParams(n_provinces=2, dependence_min=0.05, dependence_max=0.4, protection_min=0.2,
-                    protection_slope=0.8, protection_cap=0.9)
+LOCAL = dataclasses.replace(hand.LOCAL, n_provinces=2)
 
 
-class FixedUniform:
-    """A stand-in generator whose ``random(k)`` returns given uniforms."""
-
-    def __init__(self, u):
-        self.u = np.asarray(u, dtype=float)
-
-    def random(self, k):
-        assert k == len(self.u)
-        return self.u.copy()
 
 
 # ============================================================================ firms
