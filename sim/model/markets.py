@@ -49,7 +49,6 @@ class Markets:
         self.peak = self.valuation.copy()
         self.base = float(self.valuation.sum())
         self.index_peak = 100.0
-        self.jobs_level = jobs.copy()
         self.jobs_peak = jobs.copy()
         n = len(revenue)
         self.drawdown = np.zeros(n)
@@ -90,7 +89,6 @@ class Markets:
         self.log_path = np.where(adapt, relax(self.log_path, log_rev, mp.level_months),
                                  self.log_path)
         self.shortfall = np.maximum(0.0, self.log_path - log_rev)
-        self.jobs_level = jobs
         self.jobs_peak = np.maximum(self.jobs_peak * (1.0 - mp.peak_decay), jobs)
         self.jobs = 1.0 - np.divide(jobs, self.jobs_peak, out=np.ones_like(jobs),
                                     where=self.jobs_peak > 0)

@@ -1531,10 +1531,9 @@ def test_valuation_subtracts_the_tolerated_growth():
 
 
 def test_job_loss_is_measured_from_a_decaying_peak():
-    """jobs pain = 1 − J/J_peak with J_peak = max(J_peak·(1 − d), J); J_level is this month's J."""
+    """jobs pain = 1 − J/J_peak with J_peak = max(J_peak·(1 − d), J)."""
     mk, mp = _markets(peak_decay=0.01)
     _update(mk, mp, [1.0, 1.0], jobs=[0.5, 1.0])
-    np.testing.assert_allclose(mk.jobs_level, [0.5, 1.0])
     np.testing.assert_allclose(mk.jobs_peak, [0.99, 1.0])
     np.testing.assert_allclose(mk.jobs, [1.0 - 0.5 / 0.99, 0.0])
 
