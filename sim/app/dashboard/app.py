@@ -23,8 +23,14 @@ from .model import DashboardModel
 from .source import scenario_from_env
 from .status import status_html
 
-PLAY_INTERVAL_MS = 50
-"""Pause between months while playing (drawing takes longer than this anyway)."""
+PLAY_INTERVAL_MS = 500
+"""Pause between months while playing: longer than a redraw of the page.
+
+SolaraViz's play loop steps the model in a thread and forces a re-render after every month. If
+months come faster than the page redraws (four figures, ~0.2 s, more on a busy machine), every
+render pass is overtaken by the next month and reacton stops the page with "Too many renders
+triggered" (seen once in a clean-clone test run with 50 ms). The Play Interval slider lowers it.
+"""
 
 PAGE_CSS = """
 .v-input__slider .v-input__slot { flex-wrap: wrap; }
