@@ -328,3 +328,159 @@ def test_stepping_past_the_horizon_holds_the_exogenous_series_at_their_last_valu
     assert s.month.tolist() == list(range(9))
     assert s.foreign_climate.tolist() == [0.1, 0.1] + [0.7] * 7
     assert s.macro_shock.tolist() == [0.0] + [0.2] * 8
+
+
+# ============================================================================ second pass
+
+
+@pytest.mark.parametrize(("kind", "cause"), [("defiance", "defiance"),
+                                             ("foreign_listing", "listing")])
+def test_defiance_and_a_foreign_listing_are_triggers_for_their_sector(kind, cause):
+    """With edtech's perceived alarm between its onset threshold and h·θ (θ = 0.25), a
+    scheduled act of defiance (or foreign listing) in edtech sets its sector's trigger: a
+    crackdown starts in that month, its cause named after the act."""
+    m = _scheduled(ScheduledEvent(1, kind, "edtech"), months=2,
+                   **{"leadership.theta_alarm": 0.25})
+    pc = _kind(m.events(), "phase_change")
+    got = [[int(mo), str(s), str(c)] for mo, s, c in zip(pc.month, pc.sector, pc.cause,
+                                                         strict=True)]
+    assert got == [[1, "edtech", cause]]
+
+
+def test_defiance_and_listing_rows_name_the_firm_and_no_agency():
+    """A defiance or foreign-listing row names the acting firm (its id, in the row's sector,
+    and its revenue); rows of no agency (defiance, listing, scandal, scheduled) have agency
+    ``""``."""
+    m = _scheduled(ScheduledEvent(2, "defiance", "platform"),
+                   ScheduledEvent(3, "foreign_listing", "fintech"),
+                   ScheduledEvent(3, "scandal", "gaming", 1.5))
+    ev = m.events()
+    slot_of = {int(u): k for k, u in enumerate(m.firms.uid[:m.firms.n])}
+    for kind, sector in (("defiance", "platform"), ("foreign_listing", "fintech")):
+        rows = _kind(ev, kind)
+        assert rows.sector.astype(str).tolist() == [sector], kind
+        uid = int(rows.firm_id.iloc[0])
+        assert uid in slot_of, kind
+        assert SECTORS[m.firms.sector[slot_of[uid]]] == sector
+        assert np.isfinite(rows.firm_revenue).all() and (rows.firm_revenue > 0).all()
+    assert m.firms.listed_abroad[slot_of[int(_kind(ev, "foreign_listing").firm_id.iloc[0])]]
+    for kind in ("defiance", "foreign_listing", "scandal", "scheduled", "revelation"):
+        rows = _kind(ev, kind)
+        assert len(rows) > 0, kind
+        assert (rows.agency.astype(str) == "").all(), kind
+
+
+def test_a_revelation_row_carries_the_hidden_gap_in_thresholds():
+    """Defiance reveals its sector's hidden harm: the month's revelation row (cause
+    ``defiance``) has magnitude (A − B)/θ_s, true alarm less the channels' mix over the
+    sector's threshold (read after the month: no crackdown, so θ_s has not moved)."""
+    m = _scheduled(ScheduledEvent(2, "defiance", "platform"), months=3)
+    rev = _kind(m.events(), "revelation")
+    assert rev[["month"]].values.ravel().tolist() == [2]
+    assert rev.cause.astype(str).tolist() == ["defiance"]
+    s = SECTORS.index("platform")
+    gap = (m.public.alarm[s] - m.channels.mix[s]) / m.leadership.threshold[s]
+    assert math.isfinite(rev.magnitude.iloc[0])
+    assert rev.magnitude.iloc[0] == pytest.approx(gap, rel=1e-12)
+
+
+def test_sanction_rows_carry_the_fine_rate_and_the_fines_add_up():
+    """Each sanction row's magnitude is its fine rate (in (0, 1]) and its fine is
+    rate·12·revenue before the fine (revenue after / (1 − rate)); the month's ``fines`` of a
+    sector, and ``fines_total``, are the sums of its rows' fines."""
+    m = RegulatoryModel(small_params(CRACKDOWN_AT_ONCE, months=4), rng=0).run()
+    sanctions = _kind(m.events(), "sanction")
+    assert len(sanctions) > 0
+    rate = sanctions.magnitude
+    assert ((rate > 0) & (rate <= 1)).all()
+    np.testing.assert_allclose(sanctions.fine, rate * 12 * sanctions.firm_revenue / (1 - rate),
+                               rtol=1e-9)
+    s = m.series()
+    per_month = sanctions.groupby("month").fine.sum().reindex(range(4), fill_value=0.0)
+    np.testing.assert_allclose(s.fines_total, per_month, rtol=1e-12)
+    assert (s.fines_total > 0).any()
+    for x in SECTORS:
+        rows = sanctions[sanctions.sector.astype(str) == x]
+        mine = rows.groupby("month").fine.sum().reindex(range(4), fill_value=0.0)
+        np.testing.assert_allclose(s[f"fines.{x}"], mine, rtol=1e-12)
+
+
+def test_max_scandal_is_the_months_largest_scandal():
+    """``max_scandal`` is the largest magnitude of the month's scandals (0 without any)."""
+    m = _scheduled(ScheduledEvent(1, "scandal", "fintech", 2.5),
+                   ScheduledEvent(1, "scandal", "gaming", 1.5),
+                   ScheduledEvent(3, "scandal", "edtech", 0.5), months=4)
+    assert m.series().max_scandal.tolist() == [0.0, 2.5, 0.0, 0.5]
+
+
+def test_scheduled_macro_shocks_of_one_month_add_up():
+    """Two macro shocks scheduled in the same month add: the pulse is their sum."""
+    m = _scheduled(ScheduledEvent(2, "macro_shock", "", 0.3),
+                   ScheduledEvent(2, "macro_shock", "", 0.2), months=3)
+    np.testing.assert_allclose(m.series().macro_shock, [0.0, 0.0, 0.5], rtol=1e-12)
+
+
+def test_mean_protection_is_the_revenue_weighted_mean_of_the_firm_panel():
+    """``mean_protection`` is Σ protection·revenue / Σ revenue over the live firms, the same
+    as computed from the month's firm panel."""
+    m = RegulatoryModel(small_params({"run.firm_panel_every": 1}, months=3), rng=0).run()
+    panel = m.firm_panel()
+    expected = [float((g.protection * g.revenue).sum() / g.revenue.sum())
+                for _, g in panel.groupby("month")]
+    got = m.series().mean_protection.tolist()
+    assert all(0 < x < 1 for x in got)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_a_firm_with_one_blacklisted_month_left_is_blacklisted_in_the_panel():
+    """The blacklist counts down one a month before recording: a firm set to 2 shows on the
+    panel as blacklisted (1 month left) and the month after as not (0)."""
+    m = RegulatoryModel(small_params({"run.firm_panel_every": 1}, months=3), rng=0)
+    slot = int(m.firms.live[0])
+    m.firms.blacklist[slot] = 2
+    m.run(2)
+    panel = m.firm_panel()
+    mine = panel[panel.firm_id == int(m.firms.uid[slot])]
+    assert mine.blacklisted.tolist() == [True, False]
+    assert not panel[panel.firm_id != int(m.firms.uid[slot])].blacklisted.any()
+
+
+def test_perceived_pain_relaxes_with_tau_pain_over_feedback_speed():
+    """P̂_s relaxes toward (1 − w_P)·economy pain + w_P·sector pain with time constant
+    τ_P / f_fast: at f_fast = 2 (τ_P = 4) it closes half the gap each month."""
+    p = _with_events(small_params({**QUIET, "information.feedback_speed": 2.0}, months=5),
+                     ScheduledEvent(1, "macro_shock", "", 0.5))
+    m = RegulatoryModel(p, rng=0).run()
+    s = m.series()
+    lp = p.leadership
+    assert lp.tau_pain == 4.0
+    step = 1.0 / (lp.tau_pain / 2.0)
+    for x in SECTORS:
+        target = (1 - lp.sector_pain_weight) * s.pain + lp.sector_pain_weight * s[f"pain.{x}"]
+        prev = s[f"perceived_pain.{x}"].shift(1)
+        expected = prev + (target - prev) * step
+        np.testing.assert_allclose(s[f"perceived_pain.{x}"].iloc[1:], expected.iloc[1:],
+                                   rtol=1e-12)
+        assert (target.iloc[1:] - prev.iloc[1:]).abs().max() > 1e-3
+
+
+def test_founding_without_retroactive_punishment_reaches_a_finite_steady_state():
+    """With only the recent record punishable, the founding's fixed point still uses a real
+    recent record: starting aggressiveness is finite and the first months' series too."""
+    p = small_params({"agencies.retroactive": False}, months=2)
+    m = RegulatoryModel(p, rng=0)
+    n = m.firms.n
+    assert np.isfinite(m.firms.aggressiveness[:n]).all()
+    recent = m.firms.recent_violation[:n]
+    assert np.isfinite(recent).all() and (recent > 0).all()
+    s = m.run().series()
+    assert np.isfinite(s[[f"aggressiveness.{x}" for x in SECTORS]].to_numpy()).all()
+
+
+def test_the_founding_harm_alarm_is_taken_at_month_zero():
+    """At founding the public's harm alarm is harm over tolerance at month 0 (no growth of
+    tolerance yet): it equals each sector's initial alarm even with g_Y = 0.05."""
+    p = small_params({"public.tolerance_growth": 0.05}, months=2)
+    m = RegulatoryModel(p, rng=0)
+    initial = np.array([s.initial_alarm for s in p.sectors])
+    np.testing.assert_allclose(m.public.harm_alarm, initial, rtol=1e-12)
