@@ -66,7 +66,7 @@ def found_firms(model: RegulatoryModel) -> None:
     pop.belief[slots] = pop.enforcement_faced[slots]
     model.hhi0 = model.hhi = herfindahl(pop, S, np.ones(S))
     crackdown = np.zeros(S, dtype=bool)
-    profile = model._effective_profile(crackdown)
+    profile = model.harm_profile(crackdown)
     for _ in range(STEADY_STATE_ITERATIONS):
         by_dim = firm_rules.harm(pop, profile, fp, p.agencies.recent_harm_months, S)
         pop.violation[slots] = pop.harm[slots] / max(fp.violation_decay, 1e-9)
@@ -82,7 +82,7 @@ def found_firms(model: RegulatoryModel) -> None:
     initial_alarm = np.array([s.initial_alarm for s in p.sectors])
     model.public = Public(by_dim.sum(axis=1), initial_alarm)
     model.public.perceive_harm(by_dim.sum(axis=1), 0, p.public)
-    model.channels = Channels(model._channel_values(by_dim), p.information)
+    model.channels = Channels(model.channel_reports(by_dim), p.information)
     revenue_s = sector_total(pop, pop.revenue, S)
     mean_a = revenue_weighted(pop, pop.aggressiveness, revenue_s, S)
     mean_e = revenue_weighted(pop, pop.enforcement_faced, revenue_s, S)

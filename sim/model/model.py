@@ -113,16 +113,15 @@ class RegulatoryModel(mesa.Model):
         self.running = True
 
     # ------------------------------------------------------------------ the state's views
-    def _effective_profile(self, crackdown: np.ndarray) -> np.ndarray:
-        """Harm profiles this month (:func:`sim.model.sectors.effective_profile`).
+    def harm_profile(self, crackdown: np.ndarray) -> np.ndarray:
+        """This month's harm profiles (:func:`sim.model.sectors.effective_profile`).
 
-        Competition × HHI/HHI_0 (M&A and growth concentrate it); content × (1 − k_c·E_c −
-        z_fr·[licence freeze]), a freeze being a gated sector's crackdown.
+        A licence freeze applies in the gated sectors that ``crackdown`` marks.
         """
         return effective_profile(self.profile, self.hhi, self.hhi0, self.gated & crackdown,
                                  self.regulators.content, self.p.agencies)
 
-    def _channel_values(self, by_dim: np.ndarray) -> np.ndarray:
+    def channel_reports(self, by_dim: np.ndarray) -> np.ndarray:
         """This month's undelayed channel reports (:func:`sim.model.information.channel_values`).
 
         The local channel carries harm less what the provinces hide of their firms' harm; the
@@ -241,7 +240,7 @@ class RegulatoryModel(mesa.Model):
         turnover.exits(self)
         turnover.entries(self)
         self.hhi = herfindahl(pop, self.n_sectors, self.hhi)
-        self.harm_by_dim = firm_rules.harm(pop, self._effective_profile(self.crackdown), fp,
+        self.harm_by_dim = firm_rules.harm(pop, self.harm_profile(self.crackdown), fp,
                                            p.agencies.recent_harm_months, self.n_sectors)
         n = pop.n
         np.maximum(pop.blacklist[:n] - 1, 0, out=pop.blacklist[:n])
@@ -283,7 +282,7 @@ class RegulatoryModel(mesa.Model):
                                                     self.n_sectors),
                                        revenue, out=np.zeros(self.n_sectors),
                                        where=revenue > 0)
-        ch.update(self._channel_values(self.harm_by_dim), self.public.alarm, self.revealed,
+        ch.update(self.channel_reports(self.harm_by_dim), self.public.alarm, self.revealed,
                   self.reach, self.pledged_share, p.information,
                   p.leadership.climate_transparency, p.firms.pledge_alarm)
         for s in np.flatnonzero(self.revealed).tolist():

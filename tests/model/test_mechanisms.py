@@ -1221,7 +1221,7 @@ def test_the_model_starts_at_a_lax_steady_state(small_model, small_params):
     np.testing.assert_allclose(m.firms.aggressiveness[live], target, atol=1e-6)
     np.testing.assert_allclose(m.firms.belief[live], m.firms.enforcement_faced[live])
     # every channel at its steady value, all sectors LOOSE
-    np.testing.assert_allclose(m.channels.reports, m._channel_values(m.harm_by_dim))
+    np.testing.assert_allclose(m.channels.reports, m.channel_reports(m.harm_by_dim))
     assert (m.leadership.phase == int(Phase.LOOSE)).all()
 
 
@@ -1237,10 +1237,10 @@ def test_licence_freeze_and_content_filter_in_the_effective_profile(small_params
                                                "agencies.content_floor": 0.5,
                                                "agencies.licence_freeze": 0.8}), rng=0)
     m.hhi = m.hhi0.copy()
-    calm = m._effective_profile(np.zeros(5, bool))
+    calm = m.harm_profile(np.zeros(5, bool))
     # content × (1 − k_c·E_c) with E_c = ½: × 0.7
     np.testing.assert_allclose(calm[:, 2], m.profile[:, 2] * 0.7)
-    frozen = m._effective_profile(np.ones(5, bool))
+    frozen = m.harm_profile(np.ones(5, bool))
     gaming = m.sector_names.index("gaming")
     assert frozen[gaming, 2] == 0.0  # 1 − 0.3 − 0.8 < 0: clipped, the freeze cuts it all
     others = [s for s in range(5) if s != gaming]
