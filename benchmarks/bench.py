@@ -213,12 +213,13 @@ def series_float32_bytes_per_run(folder: Path, runs: int = 20) -> float:
     """What float32 series would take per run (lossy: not what regcycle stores)."""
     import pyarrow.parquet as pq
 
-    from sim.experiment.store import _parquet_bytes  # the store's own encoding, floats narrowed
+    # the store's own encoding, floats narrowed
+    from sim.experiment.store.tables import parquet_bytes
 
     frame = pq.read_table(folder / "series.parquet", filters=[("run_id", "<", runs)]).to_pandas()
     floats = frame.select_dtypes("float64").columns
     frame[floats] = frame[floats].astype("float32")
-    return len(_parquet_bytes(frame)) / frame["run_id"].nunique()
+    return len(parquet_bytes(frame)) / frame["run_id"].nunique()
 
 
 # --------------------------------------------------------------------------------------------

@@ -107,9 +107,7 @@ def _failed_result(spec: RunSpec, exc: Exception) -> RunResult:
 
 
 def _failed_record(spec: RunSpec, exc: Exception) -> RunRecord:
-    now = utc_now("milliseconds")
-    text = "".join(traceback.format_exception(exc))
-    return RunRecord(spec.run_id, spec.seed, now, now, 0.0, f"the run's worker failed: {text}")
+    return record_of(spec, _failed_result(spec, exc))  # a failed result encodes to no files
 
 
 def _progress[R](results: Iterator[R], done: int, total: int, progress: bool) -> Iterator[R]:

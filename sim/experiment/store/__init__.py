@@ -65,7 +65,6 @@ from .reading import (
     stored_series_columns,
 )
 from .tables import normalize, runs_table, select_outputs, write_table
-from .tables import parquet_bytes as _parquet_bytes  # noqa: F401 - kept for benchmarks/bench.py
 
 __all__ = [
     "EVENTS",

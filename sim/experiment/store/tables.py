@@ -27,6 +27,7 @@ from ...model.schema import (
     SERIES_AGGREGATES,
     Column,
     OutputSelection,
+    split_column,
 )
 from .files import atomic_file, canonical
 from .layout import ID_COLUMNS
@@ -71,7 +72,7 @@ def _schema(table: str, frame_columns: Iterable[str]) -> dict[str, str]:
         dtypes = {c.name: c.dtype for c in SERIES_AGGREGATES}
         quantities = {q.name: q.dtype for q in SECTOR_QUANTITIES}
         for name in frame_columns:
-            quantity, _, sector = name.partition(".")
+            quantity, sector = split_column(name)
             if sector and quantity in quantities:
                 dtypes[name] = quantities[quantity]
         return dtypes
