@@ -6,9 +6,20 @@ import pytest
 from small import small_params as _small_params  # tests/small.py: does not import matplotlib
 
 from sim.model.params import Params
+from sim.model.warmup import warm_up
 
 # Headless plotting: set before any test imports matplotlib.pyplot.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_month() -> None:
+    """Compile the month (or load numba's cache) once, in this process, before any test.
+
+    Tests that start worker processes or run the command in a subprocess then load the cache
+    rather than compile it side by side (issue #12: the suite compiles once).
+    """
+    warm_up()
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,9 @@ ALLOWED_LONG: dict[str, str] = {
     # specifications) that read best in one place; they hold almost no logic.
     "sim/model/params.py": "the parameter dataclasses, their defaults and bounds",
     "sim/model/schema.py": "the output columns: names, dtypes and meanings",
+    "sim/model/kernel.py": "the compiled month: numba's cache notices edits only in the file "
+                           "of the function it compiles, so every jitted function of the month "
+                           "lives in this one file (issue #12)",
 }
 
 

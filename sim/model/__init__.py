@@ -18,6 +18,11 @@ What the month does beside the mechanisms: ``founding`` (the lax steady state it
 series and scheduled events), ``turnover`` (pledges, acquisitions, exits, entries),
 ``rare_events`` (defiance and foreign listings) and ``collection`` (what is recorded, with
 ``recorder`` storing it; MODEL.md §4).
+
+The month runs compiled (issue #12): ``kernel`` is the same month in numba kernels, step for
+step and draw for draw; ``compiled`` packs the model's arrays for it and keeps Mesa's agents;
+``warmup`` compiles it ahead of need. ``RegulatoryModel(engine="numpy")`` runs the mechanism
+modules themselves, the reference the kernels are tested against.
 """
 
 from .model import RegulatoryModel

@@ -65,15 +65,24 @@ class FirmPopulation:
         self.agents: list[TechFirm | None] = []
 
     def _alloc(self, capacity: int) -> None:
-        for names, dtype in ((self.FLOATS, np.float64), (self.INTS, np.int64),
-                             (self.BOOLS, np.bool_)):
-            for name in names:
-                new = np.zeros(capacity, dtype=dtype)
-                old = getattr(self, name, None)
-                if old is not None:
-                    new[: len(old)] = old
-                setattr(self, name, new)
+        # one 2-D array per dtype, a row per field (the compiled month takes the three arrays,
+        # sim.model.kernel); each field's name is a view of its row
+        for group, names, dtype in (("floats", self.FLOATS, np.float64),
+                                    ("ints", self.INTS, np.int64),
+                                    ("bools", self.BOOLS, np.bool_)):
+            new = np.zeros((len(names), capacity), dtype=dtype)
+            old = getattr(self, group, None)
+            if old is not None:
+                new[:, : old.shape[1]] = old
+            setattr(self, group, new)
+            for row, name in enumerate(names):
+                setattr(self, name, new[row])
         self.capacity = capacity
+
+    def grow(self, capacity: int) -> None:
+        """Make room for ``capacity`` slots (arrays are reallocated; views of them go stale)."""
+        if capacity > self.capacity:
+            self._alloc(capacity)
 
     @property
     def live(self) -> np.ndarray:

@@ -146,9 +146,12 @@ class Leadership(Agent):
         changes: list[PhaseChange] = []
         self.months_in_phase += 1
         # the pain the leadership will bear for the alarm that remains, by kind of harm
+        # Σ_k κ_k·share_k summed in dimension order (not a BLAS matrix product, whose rounding
+        # depends on the machine): the compiled month sums the same way, bit for bit
+        mixed = (harm_share * np.asarray(lp.harm_tolerance)).sum(axis=1)
         self.pain_borne = (lp.theta_pain
                            * np.maximum(perceived / self.threshold, 0.0) ** lp.pain_exponent
-                           * (1.0 + harm_share @ np.asarray(lp.harm_tolerance)))
+                           * (1.0 + mixed))
         own_trigger = triggers.any()
         for s in range(len(self.phase)):
             phase = Phase(int(self.phase[s]))

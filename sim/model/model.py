@@ -29,7 +29,8 @@ from . import agencies as agency_rules
 from . import firms as firm_rules
 from . import turnover
 from .agencies import Agency, Regulators
-from .collection import collect, month_tallies
+from .collection import collect, month_tallies, snapshot
+from .compiled import CompiledMonths
 from .dynamics import sector_sums
 from .exogenous import (
     add_scheduled_scandals,
@@ -57,6 +58,9 @@ from .sectors import (
 )
 from .states import Cause, EventKind, Phase
 
+ENGINES: tuple[str, ...] = ("compiled", "numpy")
+"""How the month runs: numba kernels, or the mechanism modules (the reference)."""
+
 
 class RegulatoryModel(mesa.Model):
     """Zhang's regulatory pendulum: firms, provinces, agencies, the public and the leadership.
@@ -65,6 +69,10 @@ class RegulatoryModel(mesa.Model):
         params: all parameters (:class:`sim.model.params.Params`); defaults when None.
         rng: seed for the model's generator (int, ``numpy.random.SeedSequence`` or
             ``numpy.random.Generator``), passed to ``mesa.Model``.
+        engine: ``"compiled"`` (the default) runs the month in numba kernels
+            (:mod:`sim.model.kernel`); ``"numpy"`` runs the mechanism modules' reference
+            implementation. Same draws in the same order: the two agree to the last bits in
+            which numpy's and the C library's ``exp``, ``log`` and ``pow`` round differently.
 
     Attributes:
         p: the parameters (never mutated).
@@ -72,8 +80,12 @@ class RegulatoryModel(mesa.Model):
         leadership: the ``Leadership`` agent.
     """
 
-    def __init__(self, params: Params | None = None, *, rng: Any = None):
+    def __init__(self, params: Params | None = None, *, rng: Any = None,
+                 engine: str = "compiled"):
         super().__init__(rng=rng)
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        self.engine = engine
         self.p = p = params if params is not None else Params()
         self.sector_names = p.sector_names
         self.n_sectors = n_sectors = len(p.sectors)
@@ -107,9 +119,12 @@ class RegulatoryModel(mesa.Model):
         self.regulators.start(self.leadership.signal, self.leadership.floor, p.agencies)
         self.firms = FirmPopulation(capacity=2 * p.firms.n_firms + 64)
         found_firms(self)
-        self.events_log = EventLog()
+        self.events_log = EventLog(self.sector_names, self.firms)
         self.panel = FirmPanel()
         self.recorder = SeriesRecorder(self._horizon, self.sector_names)
+        self.macro_now = 0.0
+        self._compiled = CompiledMonths(self) if engine == "compiled" else None
+        self._ahead = 0  # months the kernel has already run for run()'s coming steps
         self.running = True
 
     # ------------------------------------------------------------------ the state's views
@@ -139,19 +154,25 @@ class RegulatoryModel(mesa.Model):
     def log_event(self, kind: EventKind, *, sector: int | None = None, slot: int | None = None,
                   agency: str = "", magnitude: float = np.nan, fine: float = 0.0,
                   detail: str = "", cause: str = "") -> None:
-        """Append to the event log; firm id and revenue are read from the slot if given."""
-        firm_id = int(self.firms.uid[slot]) if slot is not None else -1
+        """Append to the event log; the firm's revenue is read from the slot if given."""
         revenue = float(self.firms.revenue[slot]) if slot is not None else np.nan
-        name = self.sector_names[sector] if sector is not None else ""
-        self.events_log.add(self.month, kind.value, name, firm_id, revenue, agency,
-                            float(magnitude), float(fine), detail, cause)
+        self.events_log.add(self.month, kind.value, -1 if sector is None else sector,
+                            -1 if slot is None else slot, revenue, agency, float(magnitude),
+                            float(fine), detail, cause)
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         """One month, in the order of MODEL.md §3."""
         self.month = self.steps - 1
+        if self._ahead:  # run() had the kernel compute this month already
+            self._ahead -= 1
+            return
         if self.month >= self._horizon:
             self._extend_horizon(self.month + 1)
+        if self._compiled is not None:
+            self._compiled.run(self.month, 1)
+            self._snapshot_if_due(self.month)
+            return
         self.stats = month_tallies(self.n_sectors)
         scheduled = self.scheduled.get(self.month, [])
         for ev in scheduled:
@@ -328,16 +349,42 @@ class RegulatoryModel(mesa.Model):
 
     # ------------------------------------------------------------------ API
     def run(self, months: int | None = None) -> RegulatoryModel:
-        """Advance ``months`` months (default: ``params.run.months``); return self."""
+        """Advance ``months`` months (default: ``params.run.months``); return self.
+
+        On the compiled engine one kernel call runs all the months (stopping where the firm
+        panel takes a snapshot); Mesa's steps are then taken without work, so that
+        ``steps`` and ``time`` advance as if each month had been stepped.
+        """
         months = self.p.run.months if months is None else months
+        if self._compiled is not None and months > 1:
+            first = self.steps
+            if first + months > self._horizon:
+                self._extend_horizon(first + months)
+            every = self.p.run.firm_panel_every
+            month = first
+            while month < first + months:
+                chunk = first + months - month
+                if every:
+                    chunk = min(chunk, every - month % every if month % every else 1)
+                self._compiled.run(month, chunk)
+                month += chunk
+                self._snapshot_if_due(month - 1)
+            self._ahead = months
         for _ in range(months):
             self.step()
         return self
 
+    def _snapshot_if_due(self, month: int) -> None:
+        every = self.p.run.firm_panel_every
+        if every and month % every == 0:
+            self.month = month
+            snapshot(self)
+
     def dates(self, n: int) -> pd.DatetimeIndex:
-        """Calendar months of the first ``n`` rows."""
-        return pd.date_range(pd.Timestamp(self.start), periods=n, freq="MS").astype(
-            "datetime64[s]")
+        """Calendar months of the first ``n`` rows (first days, ``datetime64[s]``)."""
+        # month arithmetic in numpy: pandas' month-start range builds each date in Python
+        first = np.datetime64(f"{self.start.year:04d}-{self.start.month:02d}", "M")
+        return pd.DatetimeIndex((first + np.arange(n)).astype("datetime64[s]"))
 
     def series(self) -> pd.DataFrame:
         """One row per month: the columns of :func:`sim.model.schema.series_columns`."""

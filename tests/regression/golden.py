@@ -92,10 +92,10 @@ def expand(pairs: list[list]) -> list:
     return [v for v, n in pairs for _ in range(n)]
 
 
-def compute(seed: int, p: Params | None = None) -> Run:
+def compute(seed: int, p: Params | None = None, engine: str = "compiled") -> Run:
     """Run the model on ``seed`` and reduce it to its key outputs."""
     p = params() if p is None else p
-    model = RegulatoryModel(p, rng=seed).run()
+    model = RegulatoryModel(p, rng=seed, engine=engine).run()
     series, events = model.series(), model.events()
     sectors = [s.name for s in p.sectors]
     phases = {GLOBAL: run_length(series["phase"].astype(str).tolist())}
