@@ -367,7 +367,9 @@ def _group_by_sector(FI, FB, n, n_sectors):
             start[sector[i] + 1] += 1
     for s in range(n_sectors):
         start[s + 1] += start[s]
-    fill = start[:n_sectors].copy()
+    fill = np.empty(n_sectors, dtype=np.int64)
+    for s in range(n_sectors):
+        fill[s] = start[s]
     slots = np.empty(start[n_sectors], dtype=np.int64)
     for i in range(n):
         if alive[i]:
@@ -420,6 +422,15 @@ def _sector_sums(FI, FB, n, values, n_sectors):
 # =============================================================================================
 # the event log
 # =============================================================================================
+
+
+@_inner
+def _count(counts):
+    """Σ of an integer array (a loop: numpy's array methods cost seconds of compilation)."""
+    total = 0
+    for k in counts:
+        total += k
+    return total
 
 
 @_inner
@@ -732,7 +743,10 @@ def _acquisitions(FF, FI, FB, XS, P, grouped, start, month, banned, tally, ev, s
         rivals = np.empty(members.shape[0], dtype=np.int64)
         m = 0
         for i in members:  # members are in slot order: the rivals stay sorted (setdiff1d)
-            if not np.any(top == i):
+            acquirer = False
+            for j in range(top.shape[0]):
+                acquirer = acquirer or top[j] == i
+            if not acquirer:
                 rivals[m] = i
                 m += 1
         rivals = rivals[:m]
@@ -868,7 +882,10 @@ def _harm(FF, FI, FB, XS, CS, profile0, HD, P, n, frozen):
     """
     hhi, content, hhi0 = XS[X_HHI], XS[X_CONTENT], CS[CS_HHI0]
     S, D = profile0.shape
-    profile = profile0.copy()
+    profile = np.empty((S, D))
+    for s in range(S):
+        for d in range(D):
+            profile[s, d] = profile0[s, d]
     for s in range(S):
         profile[s, 0] *= hhi[s] / hhi0[s] if hhi0[s] > 0 else 1.0
         filt = 1.0 - P[CONTENT_FILTER] * content[s] - P[LICENCE_FREEZE] * frozen[s]
@@ -1028,7 +1045,9 @@ def _public(XS, CS, SE, P, month, counts, scandal_trigger, revealed, cause, scan
                 j += 1
         sums[s] = _np_sum(mags)
         scandals[s] = k
-        largest = mags.max()
+        largest = mags[0]
+        for j in range(1, k):
+            largest = max(largest, mags[j])
         tally[T_MAX_SCANDAL] = max(tally[T_MAX_SCANDAL], largest)
         scandal_trigger[s] = largest > P[TRIGGER_MAGNITUDE]
         if P[REVELATION] and largest > P[REVELATION_MAGNITUDE] and not revealed[s]:
@@ -1116,7 +1135,10 @@ def _markets(FF, FI, FB, XS, SE, P, n, month, macro, crackdown, banned, sc):
     valuation, peak, drawdown = XS[X_VALUATION], XS[X_PEAK], XS[X_DRAWDOWN]
     shortfall, jobs_peak, job_loss, pain = XS[X_SHORTFALL], XS[X_JOBS_PEAK], XS[X_JOBS], XS[X_PAIN]
     enforcement = XS[X_ENFORCEMENT]
-    total_before = _np_sum(np.exp(log_revenue))
+    before = np.empty(S)
+    for s in range(S):
+        before[s] = np.exp(log_revenue[s])
+    total_before = _np_sum(before)
     weighted = np.empty(S)
     for s in range(S):
         log_rev = np.log(max(revenue[s], 1e-300))
@@ -1397,7 +1419,10 @@ def _collect(FF, FI, FB, XS, XI, PV, HD, P, n, month, foreign, cases, fines, sca
     a[A_PHASE] = global_phase
     a[A_VALUATION_INDEX] = index
     a[A_PAIN] = sc[SC_ECONOMY_PAIN]
-    a[A_PERCEIVED_PAIN] = (_np_sum(XS[X_PERCEIVED_PAIN] * revenue) / total_rev
+    weighted_pain = np.empty(S)
+    for s in range(S):
+        weighted_pain[s] = XS[X_PERCEIVED_PAIN, s] * revenue[s]
+    a[A_PERCEIVED_PAIN] = (_np_sum(weighted_pain) / total_rev
                            if total_rev > 0 else 0.0)
     a[A_DRAWDOWN] = 1.0 - index / peak if peak > 0 else 0.0
     a[A_TECH_REVENUE] = total_rev
@@ -1464,7 +1489,7 @@ def _month(FF, FI, FB, XS, XI, PV, HD, CS, profile, mandate, harm_tolerance, cha
     _local_governments(FF, FI, FB, XS, PV, P, n)
     _agencies_set_enforcement(FF, FI, FB, XS, P, n, crackdown)
     drawn = _draw_cases(XS, P, rng)
-    ev = _room(ev, sc, 2 * int(drawn.sum()))
+    ev = _room(ev, sc, 2 * _count(drawn))
     grouped, start = _group_by_sector(FI, FB, n, S)  # no firm enters or dies until the exits
     _campaign_enforcement(FF, FI, FB, XS, CS, P, grouped, start, month, drawn, cases, fines, ev,
                           sc, rng)
@@ -1487,7 +1512,7 @@ def _month(FF, FI, FB, XS, XI, PV, HD, CS, profile, mandate, harm_tolerance, cha
                  cause, tally, ev, sc, rng)
     # 5–7. public; information; markets
     counts = _draw_scandals(XS, CS, HD, P, month, banned, rng)
-    ev = _room(ev, sc, int(counts.sum()))
+    ev = _room(ev, sc, _count(counts))
     _public(XS, CS, SE, P, month, counts, scandal, revealed, cause, scandals, tally, ev, sc,
             rng)
     _information(FF, FI, FB, XS, CS, PV, HD, mandate, channels, P, n, month, revealed, cause,
