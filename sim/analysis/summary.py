@@ -16,29 +16,24 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..model.states import EventKind
-from .episodes import episodes
-from .frames import PHASE_QUANTITY, col, sectors_of
+from ..model.states import EventKind, Phase
+from .frames import col
 from .metrics import (
     BANNED,
     COMPROMISE,
     CRACKDOWN,
     DEFAULT_WINDOW,
     LOOSE,
-    _kind,
+    MIN_SPECTRUM_LENGTH,
     _nanmean,
     _nanmedian,
     coefficient_of_variation,
-    complete_cycles,
-    crackdowns,
     dominant_period,
     excess_kurtosis,
-    live_enforcement,
-    never_banned,
-    onset_periods,
-    phase_shares,
-    synchrony,
+    peak_period,
+    periodogram,
 )
+from .runview import RunView, complete_cycles_of, crackdown_rows, onset_periods_of, synchrony_of
 
 EPISODE_METRICS: dict[str, str] = {
     "onset": "first CRACKDOWN month of the episode",
@@ -147,39 +142,51 @@ def summarize_run(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
         ``{metric: value}`` with the keys of :data:`RUN_METRICS` followed by
         ``<metric>.<sector>`` for the keys of :data:`SECTOR_RUN_METRICS`.
     """
-    names = sectors_of(series)
-    eps = episodes(series, names)
-    cds = crackdowns(series, events, window=window)
-    complete = eps.loc[eps["complete"]]
-    shares = phase_shares(series, names)
-    sync = synchrony(series, names)
+    view = RunView(series, events)
+    names = view.sectors
+    eps = [ep for s in names for ep in view.episodes(s)]
+    rows = crackdown_rows(view, window)
+
+    def cds(name: str) -> np.ndarray:
+        return np.array([r[name] for r in rows], dtype=float)
+
+    complete = [ep for ep in eps if ep.complete]
+    phase_arrays = [view.phases(s) for s in names]
+    values = np.concatenate(phase_arrays) if names else np.array([], dtype=str)
+    shares = {p.name: float((values == p.name).sum() / values.size) if values.size
+              else float("nan") for p in Phase}
+    live = [s for s, ph in zip(names, phase_arrays, strict=True) if (ph != BANNED).all()]
+    sync = synchrony_of(view, names, live)
     # enforcement of a BANNED sector no longer swings: moments use live months only, and the
     # spectrum (which needs aligned series) the sectors never banned
-    enf = [live_enforcement(series, s) for s in names]
+    enf = [view.floats(col("enforcement", s))[ph != BANNED]
+           for s, ph in zip(names, phase_arrays, strict=True)]
     pooled = np.concatenate(enf) if enf else np.array([])
     diffs = np.concatenate([np.diff(e) for e in enf]) if enf else np.array([])
-    aligned = [series[col("enforcement", s)].to_numpy(dtype=float)
-               for s in never_banned(series, names)]
-    periods = onset_periods(eps)
-    onsets = eps.loc[(eps["phase"] == CRACKDOWN) & ~eps["left_censored"]]
-    last_phase = [str(series[col(PHASE_QUANTITY, s)].iloc[-1]) for s in names] if len(series) \
-        else []
+    aligned = [view.floats(col("enforcement", s)) for s in live]
+    # a sector's spectrum, once: its own dominant period and (never banned) the summed one
+    spectra = {s: periodogram(e) for s, e in zip(names, enf, strict=True)
+               if e.size >= MIN_SPECTRUM_LENGTH}
+    periods = onset_periods_of(view, names)
+    onsets = [ep for ep in eps if ep.phase == CRACKDOWN and not ep.left_censored]
+    last_phase = [str(ph[-1]) for ph in phase_arrays] if len(series) else []
     harm_total = (series[[col("harm", s) for s in names]].to_numpy(dtype=float).sum(axis=1)
                   if names else np.array([]))
-    ratchet = (cds["floor_after"] > cds["floor_before"]).to_numpy()
-    ratchet_ok = (cds["next_phase"] == COMPROMISE).to_numpy()
+    ratchet = cds("floor_after") > cds("floor_before")
+    ratchet_ok = np.array([r["next_phase"] == COMPROMISE for r in rows], dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        harm_change = np.array((cds["harm_after"] - cds["harm_before"]) / cds["harm_before"],
+        harm_change = np.array((cds("harm_after") - cds("harm_before")) / cds("harm_before"),
                                dtype=float)
     harm_change[~np.isfinite(harm_change)] = np.nan
-    fine_shares = _kind(events, EventKind.SANCTION.value)["magnitude"].to_numpy(dtype=float)
+    fine_shares = view.event_arrays()["magnitude"][view.event_mask(EventKind.SANCTION.value)]
+    drawdown_index = cds("drawdown_index")
 
     def durations(phase: str) -> np.ndarray:
-        return complete.loc[complete["phase"] == phase, "duration"].to_numpy(dtype=float)
+        return np.array([ep.duration for ep in complete if ep.phase == phase], dtype=float)
 
     out: dict[str, float] = {
         "n_crackdowns": float(len(onsets)),
-        "n_cycles": float(complete_cycles(eps)),
+        "n_cycles": float(complete_cycles_of(view, names)),
         "n_bans": float(sum(p == BANNED for p in last_phase)),
         "period_median": _nanmedian(periods),
         "period_cv": coefficient_of_variation(periods),
@@ -191,19 +198,21 @@ def summarize_run(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
         "share_compromise": shares[COMPROMISE],
         "share_crackdown": shares[CRACKDOWN],
         "share_banned": shares[BANNED],
-        "dominant_period": dominant_period(aligned) if aligned else float("nan"),
+        "dominant_period": peak_period([spectra[s] for s in live])
+        if live and len(series) >= MIN_SPECTRUM_LENGTH
+        else dominant_period(aligned) if aligned else float("nan"),
         "sync_overlap": sync["overlap"],
         "sync_plv": sync["plv"],
         "enforcement_kurtosis": excess_kurtosis(diffs),
         "enforcement_mean": _nanmean(pooled),
         "enforcement_sd": float(np.nanstd(pooled)) if pooled.size else float("nan"),
-        "amplitude_median": _nanmedian(cds["amplitude"]),
-        "onset_sharpness_median": _nanmedian(cds["onset_sharpness"]),
-        "trigger_to_sanction_median": _nanmedian(cds["trigger_to_sanction"]),
-        "peak_to_compromise_median": _nanmedian(cds["peak_to_compromise"]),
-        "drawdown_median": _nanmedian(cds["drawdown_index"]),
-        "drawdown_max": float(np.nanmax(cds["drawdown_index"]))
-        if np.isfinite(cds["drawdown_index"].to_numpy(dtype=float)).any() else float("nan"),
+        "amplitude_median": _nanmedian(cds("amplitude")),
+        "onset_sharpness_median": _nanmedian(cds("onset_sharpness")),
+        "trigger_to_sanction_median": _nanmedian(cds("trigger_to_sanction")),
+        "peak_to_compromise_median": _nanmedian(cds("peak_to_compromise")),
+        "drawdown_median": _nanmedian(drawdown_index),
+        "drawdown_max": float(np.nanmax(drawdown_index))
+        if np.isfinite(drawdown_index).any() else float("nan"),
         "floor_ratchet_share": float(ratchet[ratchet_ok].mean()) if ratchet_ok.any()
         else float("nan"),
         "harm_change_median": _nanmedian(harm_change),
@@ -216,16 +225,15 @@ def summarize_run(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
         "fine_share_max": float(np.nanmax(fine_shares)) if np.isfinite(fine_shares).any()
         else float("nan"),
     }
-    for s, e in zip(names, enf, strict=True):
-        mine = eps.loc[eps["sector"] == s]
-        phases = series[col(PHASE_QUANTITY, s)].astype(str).to_numpy()
-        out[col("n_crackdowns", s)] = float(((mine["phase"] == CRACKDOWN)
-                                             & ~mine["left_censored"]).sum())
+    for s, e, phases in zip(names, enf, phase_arrays, strict=True):
+        out[col("n_crackdowns", s)] = float(sum(ep.phase == CRACKDOWN and not ep.left_censored
+                                                for ep in view.episodes(s)))
         out[col("share_loose", s)] = float(np.mean(phases == LOOSE)) if phases.size \
             else float("nan")
         out[col("share_crackdown", s)] = float(np.mean(phases == CRACKDOWN)) if phases.size \
             else float("nan")
-        out[col("dominant_period", s)] = dominant_period(e)
+        out[col("dominant_period", s)] = peak_period([spectra[s]]) if s in spectra \
+            else dominant_period(e)
     return out
 
 
@@ -246,6 +254,17 @@ def summarize_runs(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
     ids = [c for c in ID_COLUMNS if c in series.columns]
     if by not in ids:
         ids.insert(0, by)
+    keys = series[by].to_numpy()
+    if len(keys) and (keys == keys[0]).all() and ("month" not in series.columns or bool(
+            (np.diff(series["month"].to_numpy(dtype=float)) > 0).all())):
+        # one run, months in order (a worker's run): no grouping, sorting or copying
+        ev = events
+        if events is not None:
+            ev = events.iloc[0:0] if by not in events.columns else \
+                events if (events[by].to_numpy() == keys[0]).all() else \
+                events.loc[events[by].to_numpy() == keys[0]]
+        row = {c: series[c].iloc[0] for c in ids}
+        return pd.DataFrame([row | summarize_run(series, ev, window=window)])
     ev_groups = dict(tuple(events.groupby(by, sort=False))) if events is not None \
         and by in events.columns else {}
     rows = []

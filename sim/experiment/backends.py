@@ -4,7 +4,9 @@ Every backend exposes ``map(fn, specs, on_error) -> Iterator`` and is a context 
 stops its workers on exit; results may arrive in any order. They keep a bounded number of runs
 in flight (:func:`_windowed`), so the coordinator's memory stays flat however many runs there
 are. :func:`make_backend` chooses one by name (:data:`BACKENDS`, ``regcycle run --backend``).
-This module knows nothing of what a run does or where it is stored.
+This module knows nothing of what a run does or where it is stored; it only warms the model's
+compiled month before local workers start (:func:`sim.model.warmup.warm_up`), so that they load
+numba's cache instead of compiling it side by side.
 """
 
 from __future__ import annotations
@@ -18,15 +20,19 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
+
+from ..model.warmup import warm_up
 
 if TYPE_CHECKING:
     from .records import RunSpec
 
 __all__ = [
     "BACKENDS",
+    "DASK_WORKER_CONFIG",
+    "WORKER_ENV",
     "Backend",
     "DaskBackend",
     "ProcessPoolBackend",
@@ -42,7 +48,7 @@ BACKENDS: tuple[str, ...] = ("serial", "processes", "dask")
 class Backend(Protocol):
     """Runs a function over specs; results may arrive in any order."""
 
-    def map[R](self, fn: Callable[[RunSpec], R], specs: Sequence[RunSpec],
+    def map[R](self, fn: Callable[[RunSpec], R], specs: Iterable[RunSpec],
             on_error: Callable[[RunSpec, Exception], R] | None = None) -> Iterator[R]:
         """Yield ``fn(spec)`` for every spec.
 
@@ -67,7 +73,7 @@ class SerialBackend:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def map[R](self, fn: Callable[[RunSpec], R], specs: Sequence[RunSpec],
+    def map[R](self, fn: Callable[[RunSpec], R], specs: Iterable[RunSpec],
             on_error: Callable[[RunSpec, Exception], R] | None = None) -> Iterator[R]:
         """Yield ``fn(spec)`` for each spec in order."""
         for spec in specs:
@@ -78,6 +84,30 @@ class SerialBackend:
                     raise
                 result = on_error(spec, exc)
             yield result
+
+
+WORKER_ENV: dict[str, str] = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                              "OPENBLAS_NUM_THREADS": "1"}
+"""Environment of local worker processes, unless already set: one thread each for OpenMP,
+MKL and OpenBLAS (and pyarrow's pool, which follows ``OMP_NUM_THREADS``). The workers are as
+many as the cores: threads of their own would only contend for them. (dask's nanny sets the
+same by default: ``distributed.nanny.pre-spawn-environ``.)"""
+
+DASK_WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+"""dask configuration of a local cluster's workers: no statistical profiler (a thread that
+samples the worker's stack every 10 ms; regcycle never reads its profiles)."""
+
+
+@contextlib.contextmanager
+def _worker_environment(env: dict[str, str]) -> Iterator[None]:
+    """Set environment variables not already set while worker processes are started."""
+    added = {k: v for k, v in env.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
 
 
 def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
@@ -96,7 +126,7 @@ def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _windowed[R](submit: Callable[[RunSpec], Any], specs: Sequence[RunSpec], window: int,
+def _windowed[R](submit: Callable[[RunSpec], Any], specs: Iterable[RunSpec], window: int,
               wait_one: Callable[[set[Any]], Iterable[Any]],
               on_error: Callable[[RunSpec, Exception], R] | None,
               cancel: Callable[[Any], Any]) -> Iterator[R]:
@@ -149,8 +179,15 @@ class ProcessPoolBackend:
             raise ValueError("workers must be at least 1")
         self.workers = workers
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._env: contextlib.AbstractContextManager[None] | None = None
 
     def __enter__(self) -> ProcessPoolBackend:
+        # compile the month (or load numba's cache) here first: the workers then load the
+        # cache rather than compile it side by side (issue #12)
+        warm_up()
+        # workers are spawned as runs are submitted: the environment holds while in the context
+        self._env = _worker_environment(WORKER_ENV)
+        self._env.__enter__()
         self._pool = cf.ProcessPoolExecutor(max_workers=self.workers,
                                             mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_exit_with_parent,
@@ -162,8 +199,11 @@ class ProcessPoolBackend:
         if self._pool is not None:
             self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
             self._pool = None
+        if self._env is not None:
+            self._env.__exit__(None, None, None)
+            self._env = None
 
-    def map[R](self, fn: Callable[[RunSpec], R], specs: Sequence[RunSpec],
+    def map[R](self, fn: Callable[[RunSpec], R], specs: Iterable[RunSpec],
             on_error: Callable[[RunSpec, Exception], R] | None = None) -> Iterator[R]:
         """Yield ``fn(spec)`` for each spec as the runs complete."""
         pool = self._pool
@@ -215,16 +255,19 @@ class DaskBackend:
         self._token = uuid.uuid4().hex[:8]
 
     def __enter__(self) -> DaskBackend:
+        import dask
         from dask.distributed import Client, LocalCluster
 
         t0 = time.perf_counter()
+        if not self.scheduler:
+            warm_up()  # local workers share this machine's numba cache: fill it before they start
         try:
             if self.scheduler:
                 self._client = Client(self.scheduler, timeout="30s")
             else:
                 # loopback only; no dashboard (its health routes on a free loopback port). The
                 # workers ignore Ctrl-C: the coordinator stops them (no traceback per worker).
-                with _sigint_ignored():
+                with _sigint_ignored(), dask.config.set(DASK_WORKER_CONFIG):
                     self._cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True,
                         host="127.0.0.1", dashboard_address=None,
@@ -250,7 +293,7 @@ class DaskBackend:
             self._cluster.close()
             self._cluster = None
 
-    def map[R](self, fn: Callable[[RunSpec], R], specs: Sequence[RunSpec],
+    def map[R](self, fn: Callable[[RunSpec], R], specs: Iterable[RunSpec],
             on_error: Callable[[RunSpec, Exception], R] | None = None) -> Iterator[R]:
         """Yield ``fn(spec)`` for each spec as the runs complete."""
         client = self._client

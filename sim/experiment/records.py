@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ..model.params import Params
 
-__all__ = ["RunRecord", "RunResult", "RunSpec"]
+__all__ = ["BatchRecord", "RunBatch", "RunRecord", "RunResult", "RunSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +109,35 @@ class RunRecord:
     def ok(self) -> bool:
         """Whether the run completed."""
         return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class RunBatch:
+    """Runs a worker makes one after another and stores together (one chunk of the folder).
+
+    Attributes:
+        specs: the runs, in run-id order.
+    """
+
+    specs: tuple[RunSpec, ...]
+
+    @property
+    def run_id(self) -> int:
+        """The first run's id (names the batch's task)."""
+        return self.specs[0].run_id
+
+
+@dataclass(slots=True)
+class BatchRecord:
+    """What the coordinator hears of a batch: one record per run, and the batch's files.
+
+    Attributes:
+        records: one :class:`RunRecord` per run of the batch, in order.
+        files: the encoded chunk (``sim.experiment.store.parts.encode_chunk``) when the worker
+            could not write it into the folder, else None.
+        seconds: the worker's wall-clock time for the whole batch (runs, metrics, storing).
+    """
+
+    records: list[RunRecord]
+    files: dict[str, bytes] | None = None
+    seconds: float = 0.0

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -43,22 +42,25 @@ from .backends import (
     default_workers,
     make_backend,
 )
-from .records import RunRecord, RunResult, RunSpec
+from .records import BatchRecord, RunBatch, RunRecord, RunResult, RunSpec
 from .scenario import Scenario
-from .store.files import utc_now
-from .worker import execute, record_of, run_one
+from .worker import execute, execute_batch, failed_result, record_of, run_one
 
 __all__ = [
     "BACKENDS",
     "Backend",
+    "BatchRecord",
+    "Batches",
     "DaskBackend",
     "ProcessPoolBackend",
+    "RunBatch",
     "RunRecord",
     "RunResult",
     "RunSpec",
     "SerialBackend",
     "default_workers",
     "execute",
+    "execute_batch",
     "expand",
     "make_backend",
     "record_of",
@@ -100,14 +102,72 @@ def expand(scenario: Scenario) -> list[RunSpec]:
 
 
 def _failed_result(spec: RunSpec, exc: Exception) -> RunResult:
-    now = utc_now("milliseconds")  # as a run's own times
-    text = "".join(traceback.format_exception(exc))
-    return RunResult(spec.run_id, spec.seed, None, None, None, now, now, 0.0,
-                     f"the run's worker failed: {text}")
+    return failed_result(spec, exc)
 
 
 def _failed_record(spec: RunSpec, exc: Exception) -> RunRecord:
     return record_of(spec, _failed_result(spec, exc))  # a failed result encodes to no files
+
+
+def _failed_batch(batch: RunBatch, exc: Exception) -> BatchRecord:
+    """Every run of a batch whose worker failed (died, or raised outside the runs)."""
+    return BatchRecord([_failed_record(spec, exc) for spec in batch.specs])
+
+
+BATCH_SECONDS = 1.0
+"""About how long a batch of runs keeps a worker busy (runs, cycle metrics, storing)."""
+MAX_BATCH = 50
+"""The most runs in a batch."""
+
+
+class Batches:
+    """The pending runs in batches, each sized to keep a worker busy about ``seconds``.
+
+    Storing a run costs a few milliseconds whatever the run (encoding its tables, writing and
+    gathering its files, the round trip to a worker): runs of a few hundredths of a second are
+    sent and stored together, so that this cost is paid per batch (one chunk of the folder). The
+    size follows the time per run measured so far (the first batches hold one run each): runs
+    of half a second or more are sent one by one, as before batching. A batch is never more
+    than an even share of what is left among the workers, so none waits at the end. The folder
+    written is the same whatever the batches (``tables.gather_parts``); a run is stored when its
+    batch ends, so a killed sweep loses at most about ``seconds`` of each worker's runs.
+
+    Args:
+        specs: the runs to do, in order.
+        workers: the workers sharing them.
+        seconds: the time a batch should take (default :data:`BATCH_SECONDS`).
+        largest: the most runs in a batch (default :data:`MAX_BATCH`; 1: every run alone).
+    """
+
+    def __init__(self, specs: Sequence[RunSpec], workers: int, *,
+                 seconds: float | None = None, largest: int | None = None):
+        self.specs = specs
+        self.workers = max(1, workers)
+        self.seconds = BATCH_SECONDS if seconds is None else seconds
+        self.largest = max(1, MAX_BATCH if largest is None else largest)
+        self.per_run: float | None = None
+        self._next = 0
+
+    def observe(self, batch: BatchRecord) -> None:
+        """Take a finished batch's time per run into account (a moving average)."""
+        if batch.records and batch.seconds > 0:
+            per_run = batch.seconds / len(batch.records)
+            self.per_run = per_run if self.per_run is None else \
+                0.5 * self.per_run + 0.5 * per_run
+
+    def size(self) -> int:
+        """The size of the next batch."""
+        left = len(self.specs) - self._next
+        if self.per_run is None:
+            return 1
+        size = int(self.seconds / max(self.per_run, 1e-6))
+        return max(1, min(size, self.largest, -(-left // (2 * self.workers))))
+
+    def __iter__(self) -> Iterator[RunBatch]:
+        while self._next < len(self.specs):
+            size = self.size()
+            yield RunBatch(tuple(self.specs[self._next: self._next + size]))
+            self._next += size
 
 
 def _progress[R](results: Iterator[R], done: int, total: int, progress: bool) -> Iterator[R]:
@@ -116,9 +176,11 @@ def _progress[R](results: Iterator[R], done: int, total: int, progress: bool) ->
     with tqdm(total=total, initial=done, disable=not progress, unit="run", desc="runs",
               dynamic_ncols=True) as bar:
         for result in results:
-            bar.update(1)
-            if getattr(result, "error", None) is not None:
-                bar.write(f"run {result.run_id} (seed {result.seed}) failed")  # type: ignore
+            runs = getattr(result, "records", None) or [result]  # a batch's runs, or one run
+            bar.update(len(runs))
+            for run in runs:
+                if getattr(run, "error", None) is not None:
+                    bar.write(f"run {run.run_id} (seed {run.seed}) failed")  # type: ignore
             yield result
 
 
@@ -207,13 +269,15 @@ def run_scenario(scenario: Scenario, *, out: str | Path = "results",
     chosen = make_backend(n_workers, backend, scheduler)
     log.info("%s: %d runs (%d to do) on %s into %s", scenario.name, len(specs), len(pending),
              type(chosen).__name__, folder.path)
-    task = functools.partial(execute, sink=folder.sink if worker_writes else None, fn=fn)
+    task = functools.partial(execute_batch, sink=folder.sink if worker_writes else None, fn=fn)
     try:
         if pending:
             with chosen as runner:
-                for record in _progress(runner.map(task, pending, _failed_record),
-                                        len(specs) - len(pending), len(specs), progress):
-                    folder.record(record)
+                batches = Batches(pending, getattr(runner, "workers", n_workers))
+                for batch in _progress(runner.map(task, batches, _failed_batch),
+                                       len(specs) - len(pending), len(specs), progress):
+                    folder.record_batch(batch)
+                    batches.observe(batch)
     except BaseException:
         folder.mark_interrupted()
         raise

@@ -21,15 +21,15 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .records import RunRecord, RunResult, RunSpec
+from .records import BatchRecord, RunBatch, RunRecord, RunResult, RunSpec
 from .store.files import utc_now
-from .store.parts import PartSink, encode_part, run_meta
-from .store.tables import normalize, select_outputs
+from .store.parts import PartSink, encode_chunk, encode_part, run_meta
+from .store.tables import select_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["execute", "record_of", "run_one"]
+__all__ = ["execute", "execute_batch", "failed_result", "record_of", "run_one"]
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,8 @@ def _summary(spec: RunSpec, result: RunResult) -> pd.DataFrame | None:
 
     try:
         assert result.series is not None and result.events is not None
-        table = summarize_runs(normalize(result.series, "series"),
-                               normalize(result.events, "events"))
+        # the metrics read values, not dtypes: the tables as the model made them will do
+        table = summarize_runs(result.series, result.events)
         table.insert(2, "scenario", spec.scenario)
         return table
     except Exception as exc:  # a summary is derived data: the folder remakes it
@@ -96,8 +96,12 @@ def _summary(spec: RunSpec, result: RunResult) -> pd.DataFrame | None:
         return None
 
 
-def record_of(spec: RunSpec, result: RunResult) -> RunRecord:
-    """Encode a run's result as a record carrying its files (see :func:`execute`).
+Entry = tuple[dict[str, Any], dict[str, "pd.DataFrame | None"]]
+"""A finished run ready to encode: its ``run.json`` and its tables (see ``encode_chunk``)."""
+
+
+def _prepare(spec: RunSpec, result: RunResult) -> tuple[RunRecord, Entry | None]:
+    """A run's record, and what the folder stores of it (None if it failed).
 
     The cycle metrics are computed from the full series and event log first; only then are the
     tables trimmed to what the spec's :class:`~sim.model.schema.OutputSelection` stores, so the
@@ -105,13 +109,73 @@ def record_of(spec: RunSpec, result: RunResult) -> RunRecord:
     """
     record = RunRecord(result.run_id, result.seed, result.started, result.finished,
                        result.seconds, result.error)
-    if result.ok:
-        meta = run_meta(spec, result.started, result.finished, result.seconds)
-        summary = _summary(spec, result)
-        series, events = select_outputs(spec.outputs, result.series, result.events)
-        record.files = encode_part(meta, {"series": series, "events": events,
-                                          "panel": result.panel, "summary": summary})
+    if not result.ok:
+        return record, None
+    meta = run_meta(spec, result.started, result.finished, result.seconds)
+    summary = _summary(spec, result)
+    series, events = select_outputs(spec.outputs, result.series, result.events)
+    return record, (meta, {"series": series, "events": events, "panel": result.panel,
+                           "summary": summary})
+
+
+def record_of(spec: RunSpec, result: RunResult) -> RunRecord:
+    """Encode a run's result as a record carrying its files (see :func:`execute`)."""
+    record, entry = _prepare(spec, result)
+    if entry is not None:
+        record.files = encode_part(*entry)
     return record
+
+
+def failed_result(spec: RunSpec, exc: BaseException) -> RunResult:
+    """The result of a run whose worker raised outside the model (recorded as failed)."""
+    now = _now()  # as a run's own times
+    text = "".join(traceback.format_exception(exc))
+    return RunResult(spec.run_id, spec.seed, None, None, None, now, now, 0.0,
+                     f"the run's worker failed: {text}")
+
+
+def execute_batch(batch: RunBatch, sink: PartSink | None = None,
+                  fn: Callable[[RunSpec], RunResult] = run_one) -> BatchRecord:
+    """Run a batch of specs for a results folder and store them together (what workers call).
+
+    The runs are made one after another; their tables are then encoded together, one file per
+    table (:func:`~sim.experiment.store.parts.encode_chunk`), and written as one chunk when
+    this process can reach the folder, else sent back. A run that raises is recorded as failed
+    and the others go on. If the batch is interrupted (Ctrl-C in a serial run), the runs
+    finished so far are stored before the interruption goes on.
+
+    Args:
+        batch: the runs.
+        sink: the folder's parts (see :func:`execute`).
+        fn: the function that runs a spec.
+
+    Returns:
+        A record per run, and the chunk's files when they could not be written here.
+    """
+    t0 = time.perf_counter()
+    out = BatchRecord([])
+    entries: list[Entry] = []
+    try:
+        for spec in batch.specs:
+            try:
+                result = fn(spec)
+            except Exception as exc:  # reported per run: the other runs go on
+                result = failed_result(spec, exc)
+            record, entry = _prepare(spec, result)
+            out.records.append(record)
+            if entry is not None:
+                entries.append(entry)
+    finally:
+        if entries:
+            files = encode_chunk(entries)
+            if sink is not None and sink.reachable():
+                sink.write_chunk(files)
+                for record in out.records:
+                    record.stored = record.ok
+            else:
+                out.files = files
+    out.seconds = time.perf_counter() - t0
+    return out
 
 
 def execute(spec: RunSpec, sink: PartSink | None = None,

@@ -15,7 +15,9 @@ the sweep's samplers when a folder holds a sweep):
   byte-stream-split encoding, lossless), written whole or streamed a bounded number of rows at
   a time;
 * :mod:`sim.experiment.store.parts`: one finished run, ``parts/run-NNNNNN/``, written by its worker
-  when it can reach the folder (:class:`PartSink`), else by the coordinator;
+  when it can reach the folder (:class:`PartSink`), else by the coordinator; or a batch of
+  runs made by one worker, stored together as a chunk (``parts/chunk-*/``, one file per table)
+  with a link ``run-NNNNNN`` per run;
 * :mod:`sim.experiment.store.manifest`: provenance, and what the folder stores (``run.series``,
   ``run.events``);
 * :mod:`sim.experiment.worker`: one run made, its cycle metrics computed from the full tables

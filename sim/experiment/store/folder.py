@@ -46,11 +46,19 @@ from .layout import (
     part_dir,
 )
 from .manifest import check_same_outputs, new_manifest
-from .parts import PartSink, fingerprint, run_meta, spec_hash, write_part
-from .tables import gather_parts, write_runs, write_table
+from .parts import (
+    PartSink,
+    fingerprint,
+    read_chunk_metas,
+    run_meta,
+    spec_hash,
+    write_chunk,
+    write_part,
+)
+from .tables import PartRows, gather_parts, write_runs, write_table
 
 if TYPE_CHECKING:
-    from ..records import RunRecord, RunSpec
+    from ..records import BatchRecord, RunRecord, RunSpec
     from ..scenario import Scenario
 
 __all__ = ["ResultsFolder"]
@@ -122,14 +130,36 @@ class ResultsFolder:
         out: dict[int, dict[str, Any]] = {}
         if not self.parts.is_dir():
             return out
+        chunks: dict[str, dict[int, dict[str, Any]]] = {}
         for part in self.parts.glob("run-*"):
             if not part.is_dir():
                 continue
             try:
-                meta = json.loads((part / RUN_JSON).read_text())
+                if part.is_symlink():  # a run stored in a chunk (parts.write_chunk)
+                    chunk = os.readlink(part)
+                    if chunk not in chunks:
+                        chunks[chunk] = read_chunk_metas(self.parts / chunk)
+                    meta = chunks[chunk][int(part.name[4:])]
+                else:
+                    meta = json.loads((part / RUN_JSON).read_text())
                 out[int(meta["run_id"])] = meta
             except (OSError, ValueError, KeyError) as exc:
                 raise StoreError(f"{part}: unreadable run ({exc})") from exc
+        return out
+
+    def _sources(self, done: dict[int, dict[str, Any]], name: str
+                 ) -> list[Path | PartRows | None]:
+        """Where each done run's rows of one table are, in run order (see ``gather_parts``)."""
+        out: list[Path | PartRows | None] = []
+        for run_id in sorted(done):
+            meta = done[run_id]
+            chunk = meta.get("chunk")
+            if chunk is None:
+                out.append(self._part(run_id))
+                continue
+            rows = meta.get("rows", {}).get(name.removesuffix(".parquet"))
+            out.append(None if rows is None
+                       else PartRows(self.parts / chunk / name, (int(rows[0]), int(rows[1]))))
         return out
 
     # ---- the life of a folder ----
@@ -236,6 +266,19 @@ class ResultsFolder:
         self._failed.pop(record.run_id, None)
         self._failed_marker(record.run_id).unlink(missing_ok=True)
 
+    def record_batch(self, batch: BatchRecord) -> None:
+        """Take note of a batch's runs (from :func:`sim.experiment.worker.execute_batch`).
+
+        The chunk of a batch sent back is written here first (:func:`write_chunk`); then each
+        run is taken note of as by :meth:`record`.
+        """
+        if batch.files is not None:
+            write_chunk(self.parts, batch.files)
+            for record in batch.records:
+                record.stored = record.ok
+        for record in batch.records:
+            self.record(record)
+
     def mark_interrupted(self) -> None:
         """Record in the manifest that this invocation stopped early (best effort)."""
         if not self.manifest:
@@ -274,8 +317,6 @@ class ResultsFolder:
             atomic_write_json(manifest_path, self.manifest)
             return self.manifest
         done = self.done_runs()
-        ids = sorted(done)
-        parts = [self._part(run_id) for run_id in ids]
         status = {s.run_id: ("done" if s.run_id in done else
                              "failed" if s.run_id in self._failed else "pending") for s in specs}
         has_panel = bool(specs and specs[0].params.run.firm_panel_every)
@@ -284,13 +325,15 @@ class ResultsFolder:
             outputs = specs[0].outputs
             stored = [*ID_COLUMNS,
                       *outputs.series_columns(series_columns(specs[0].params.sector_names))]
-        gather_parts(parts, SERIES, self.path / SERIES, "series", stored)
-        gather_parts(parts, EVENTS, self.path / EVENTS, "events")
+        gather_parts(self._sources(done, SERIES), SERIES, self.path / SERIES, "series", stored)
+        gather_parts(self._sources(done, EVENTS), EVENTS, self.path / EVENTS, "events")
         if has_panel:
-            gather_parts(parts, PANEL, self.path / PANEL, "panel")
+            gather_parts(self._sources(done, PANEL), PANEL, self.path / PANEL, "panel")
         write_runs(specs, status, self.path / RUNS)
-        if parts and all((p / SUMMARY).is_file() for p in parts):
-            gather_parts(parts, SUMMARY, self.path / SUMMARY, "summary")
+        summaries = self._sources(done, SUMMARY)
+        if summaries and all(p is not None and (p.file if isinstance(p, PartRows)
+                                                else p / SUMMARY).is_file() for p in summaries):
+            gather_parts(summaries, SUMMARY, self.path / SUMMARY, "summary")
         elif remake_summary is not None:  # computed in the workers; remade if a part lacks it
             remake_summary(self.path)
         else:

@@ -14,7 +14,10 @@ One folder per invocation of ``regcycle run``, ``results/<scenario>/<id>/``::
     summary.parquet   cycle metrics per run (sim.analysis.summary.summarize_run)
     sweep.parquet     a sweep's sample matrix: one row per point, one column per swept parameter
     overview.png      enforcement per sector with phases shaded, run 0 (sim.plots.overview)
-    parts/            while runs are going on: one directory per finished run (run-NNNNNN/)
+    parts/            while runs are going on: one directory per finished run (run-NNNNNN/), or,
+                      for runs stored together by one worker, a chunk (chunk-NNNNNN-xxxxxxxx/:
+                      the runs' tables in one file each, and runs.json) and one link per run
+                      (run-NNNNNN -> the chunk)
 
 Every name is declared here once; the modules that write and read folders
 (:mod:`sim.experiment.store` and the modules it gathers) and the analyses that read them
@@ -26,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "CHUNK_JSON",
     "EVENTS",
     "FORMAT_VERSION",
     "ID_COLUMNS",
@@ -59,6 +63,8 @@ PARTS = "parts"
 """Directory of the finished runs until they are gathered into the tables."""
 RUN_JSON = "run.json"
 """A part's metadata, written last: a part holding it is complete."""
+CHUNK_JSON = "runs.json"
+"""A chunk's metadata: one :data:`RUN_JSON` entry per run, with the rows of each table it holds."""
 SINK_TOKEN = ".sink-token"
 """File in ``parts/`` through which a worker recognises the coordinator's folder."""
 ID_COLUMNS = ("run_id", "seed")

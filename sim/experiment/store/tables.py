@@ -11,7 +11,9 @@ coordinator's memory stays bounded however many runs there are.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,7 @@ __all__ = [
     "ROW_GROUP_ROWS",
     "RUNS_CHUNK",
     "ZSTD_LEVEL",
+    "PartRows",
     "empty_table",
     "gather_parts",
     "normalize",
@@ -86,16 +89,18 @@ def normalize(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     Categories are the sorted values found.
     """
     dtypes = _schema(table, frame.columns)
-    out = {}
-    for name in frame.columns:
-        col = frame[name]
+    changed = {}
+    for name, col in frame.items():
         dtype = dtypes.get(name, "int64" if name in ID_COLUMNS else None)
         if dtype == "category":
-            col = pd.Series(pd.Categorical(col.astype(object)), name=name, index=frame.index)
+            changed[name] = pd.Series(pd.Categorical(col.astype(object)), name=name,
+                                      index=frame.index)
         elif dtype is not None and str(col.dtype) != dtype:
-            col = col.astype(dtype)
+            changed[name] = col.astype(dtype)
+    out = frame.copy(deep=False)  # the columns already right are shared, not copied
+    for name, col in changed.items():
         out[name] = col
-    return pd.DataFrame(out, index=frame.index)
+    return out
 
 
 def empty_table(table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -149,11 +154,20 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame encoded as a Parquet file in memory (a part's table, sent or written later)."""
+def parquet_bytes(frame: pd.DataFrame, *, interim: bool = False) -> bytes:
+    """A frame encoded as a Parquet file in memory (a part's table, sent or written later).
+
+    ``interim``: for a file read once and gathered into a table (a chunk's): lz4, and floats
+    without the byte-stream split, which are about twice as fast to write and read back as
+    the tables' zstd (the values are the same; the gathered tables are written as always).
+    """
     table = _to_arrow(frame)
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, **_parquet_options(table.schema))
+    options = _parquet_options(table.schema)
+    if interim:
+        options |= {"compression": "lz4", "use_byte_stream_split": False}
+        options.pop("compression_level")
+    pq.write_table(table, sink, **options)
     return sink.getvalue().to_pybytes()
 
 
@@ -199,26 +213,88 @@ def write_table(frame: pd.DataFrame, out: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def _dictionary_values(parts: Sequence[Path], name: str) -> dict[str, pa.Array]:
+@dataclass(frozen=True, slots=True)
+class PartRows:
+    """Where one run's rows of a table are: a whole file, or rows of a chunk's file.
+
+    Attributes:
+        file: the Parquet file.
+        rows: ``(offset, count)`` of the run's rows in a chunk's file; None: the whole file.
+    """
+
+    file: Path
+    rows: tuple[int, int] | None = None
+
+
+class _Reader:
+    """Reads the parts' files, keeping the last one (a chunk's file serves several runs).
+
+    A chunk's file is read, and its dictionary columns re-encoded, once for all its runs.
+    """
+
+    def __init__(self, dictionaries: dict[str, pa.Array] | None = None, keep: int = 1):
+        self.dictionaries = dictionaries or {}
+        self.keep = keep
+        self._cache: dict[Path, pa.Table] = {}
+
+    def table(self, source: PartRows) -> pa.Table:
+        """The source's rows, dictionary columns re-encoded on the complete dictionaries."""
+        if source.rows is None:
+            return self._read(source.file)
+        data = self._cache.get(source.file)
+        if data is None:
+            data = self._read(source.file)
+            if len(self._cache) >= self.keep:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[source.file] = data
+        return data.slice(*source.rows)
+
+    def _read(self, file: Path) -> pa.Table:
+        data = pq.read_table(file)
+        # an empty table's categories may have no type yet: left as read
+        return _recode(data, self.dictionaries) if data.num_rows else data
+
+
+def _sources(parts: Sequence[Path | PartRows | None], name: str) -> list[PartRows]:
+    """The existing sources of one table: a run's part directory means its file ``name``."""
+    out = []
+    for part in parts:
+        if part is None:
+            continue
+        source = part if isinstance(part, PartRows) else PartRows(part / name)
+        if source.file.is_file():
+            out.append(source)
+    return out
+
+
+def _dictionary_values(sources: Sequence[PartRows]) -> dict[str, pa.Array]:
     """The sorted union of each dictionary (category) column's values over every part.
 
     A reader joins the dictionaries of row groups in order of first appearance; written with
     one dictionary, the same everywhere, a file reads back with the same categories however
-    its parts were grouped.
+    its parts were grouped. A chunk's file counts the values of the rows gathered only.
     """
     values: dict[str, set[str]] = {}
-    for part in parts:
-        file = part / name
-        if not file.is_file():
-            continue
+    by_file: dict[Path, list[PartRows]] = {}
+    for source in sources:
+        by_file.setdefault(source.file, []).append(source)
+    for file, slices in by_file.items():
         cols = [f.name for f in pq.read_schema(file) if pa.types.is_dictionary(f.type)]
         if not cols:
             continue
         data = pq.read_table(file, columns=cols)
+        whole = slices[0].rows is None or sum(r.rows[1] for r in slices if r.rows) == \
+            data.num_rows
         for c in cols:
-            for chunk in data.column(c).chunks:
-                values.setdefault(c, set()).update(
-                    v for v in chunk.dictionary.to_pylist() if v is not None)
+            seen = values.setdefault(c, set())
+            if whole:  # a file of its own, or a chunk gathered whole: its categories are used
+                for chunk in data.column(c).chunks:
+                    seen.update(v for v in chunk.dictionary.to_pylist() if v is not None)
+                continue
+            column = data.column(c).cast(pa.string())
+            for r in slices:
+                seen.update(v for v in pc.unique(column.slice(*r.rows)).to_pylist()
+                            if v is not None)
     return {c: pa.array(sorted(v), type=pa.string()) for c, v in values.items()}
 
 
@@ -234,33 +310,56 @@ def _recode(data: pa.Table, dictionaries: dict[str, pa.Array]) -> pa.Table:
     return data
 
 
-def gather_parts(parts: Sequence[Path], name: str, out: Path, table: str,
+def _own_metadata(data: pa.Table) -> pa.Table:
+    """A run's rows taken from a chunk, with the pandas metadata of a file of its own.
+
+    The metadata differs in one respect: a category column's number of categories (and the
+    width of its codes), which for a run of its own counts that run's values only.
+    """
+    meta = data.schema.metadata or {}
+    if b"pandas" not in meta:
+        return data
+    pandas_meta = json.loads(meta[b"pandas"])
+    for column in pandas_meta.get("columns", []):
+        if column.get("pandas_type") != "categorical" or column["name"] not in data.column_names:
+            continue
+        values = data.column(column["name"]).cast(pa.string())
+        k = len(pc.unique(values.filter(pc.is_valid(values))))
+        column["metadata"] = dict(column.get("metadata") or {}, num_categories=k)
+        column["numpy_type"] = next(t for t, top in (("int8", 127), ("int16", 32767),
+                                                     ("int32", 2**31 - 1), ("int64", None))
+                                    if top is None or k < top)
+    return data.replace_schema_metadata({**meta, b"pandas": json.dumps(pandas_meta).encode()})
+
+
+def gather_parts(parts: Sequence[Path | PartRows | None], name: str, out: Path, table: str,
                  columns: Sequence[str] | None = None) -> None:
     """Stream one table of every part, in the order given, into one Parquet file (atomically).
 
-    At most :data:`ROW_GROUP_ROWS` rows (plus one part) of at most :data:`ROW_GROUP_PARTS`
-    parts are held in memory at a time, however many parts there are. A part without the file
-    is skipped; with no rows at all, an empty table is written with the columns of an empty
-    part, else ``columns`` (the columns stored), else the schema's.
+    Each part is a run's part directory (its file ``name``), or where a run's rows of this
+    table are (:class:`PartRows`: runs stored together in a chunk), or None (no such table).
+    The file written is the same however the runs were grouped into parts. At most
+    :data:`ROW_GROUP_ROWS` rows (plus one part) of at most :data:`ROW_GROUP_PARTS` parts are
+    held in memory at a time, however many parts there are (and one chunk's file). A part
+    without the file is skipped; with no rows at all, an empty table is written with the
+    columns of an empty part, else ``columns`` (the columns stored), else the schema's.
     """
-    parts = list(parts)
-    dictionaries = _dictionary_values(parts, name)
+    sources = _sources(parts, name)
+    reader = _Reader(_dictionary_values(sources))
     schema: pa.Schema | None = None
     first_empty: pa.Table | None = None
     buffer: list[pa.Table] = []
     rows = 0
     written = False
     with parquet_stream(out) as write:
-        for part in parts:
-            file = part / name
-            if not file.is_file():
-                continue
-            data = pq.read_table(file)
+        for source in sources:
+            data = reader.table(source)
             if data.num_rows == 0:  # its categories may have no type yet: never the schema
                 first_empty = first_empty if first_empty is not None else data
                 continue
-            data = _recode(data, dictionaries)
             if schema is None:
+                if source.rows is not None:
+                    data = _own_metadata(data)
                 schema = data.schema
             elif not data.schema.equals(schema, check_metadata=False):
                 data = data.cast(schema)  # before concatenating: the buffer shares one schema
