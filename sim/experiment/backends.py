@@ -5,8 +5,8 @@ stops its workers on exit; results may arrive in any order. They keep a bounded 
 in flight (:func:`_windowed`), so the coordinator's memory stays flat however many runs there
 are. :func:`make_backend` chooses one by name (:data:`BACKENDS`, ``regcycle run --backend``).
 This module knows nothing of what a run does or where it is stored; it only warms the model's
-compiled month before local workers start (:func:`sim.model.warmup.warm_up`), so that they load
-numba's cache instead of compiling it side by side.
+compiled month before local workers start (:func:`sim.model.warmup.ensure_cache`), so that they
+load numba's cache instead of compiling it side by side.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..model.warmup import warm_up
+from ..model.warmup import ensure_cache
 
 if TYPE_CHECKING:
     from .records import RunSpec
@@ -182,9 +182,9 @@ class ProcessPoolBackend:
         self._env: contextlib.AbstractContextManager[None] | None = None
 
     def __enter__(self) -> ProcessPoolBackend:
-        # compile the month (or load numba's cache) here first: the workers then load the
-        # cache rather than compile it side by side (issue #12)
-        warm_up()
+        # compile the month here first unless numba's cache holds it: the workers then load
+        # the cache rather than compile it side by side (issue #12)
+        ensure_cache()
         # workers are spawned as runs are submitted: the environment holds while in the context
         self._env = _worker_environment(WORKER_ENV)
         self._env.__enter__()
@@ -260,7 +260,7 @@ class DaskBackend:
 
         t0 = time.perf_counter()
         if not self.scheduler:
-            warm_up()  # local workers share this machine's numba cache: fill it before they start
+            ensure_cache()  # local workers share this machine's numba cache: fill it first
         try:
             if self.scheduler:
                 self._client = Client(self.scheduler, timeout="30s")

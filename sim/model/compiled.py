@@ -242,11 +242,18 @@ def _mark_loaded() -> None:
 
 
 def _cache_present() -> bool:
-    """Whether numba's cache holds the compiled month where numba will look for it.
+    """Whether numba's cache holds the compiled month for the current source.
 
-    Asks the kernel's own cache for its index file (beside ``kernel.py``, or under
-    ``$NUMBA_CACHE_DIR``, or numba's user-wide folder when the package is read-only).
+    Asks the kernel's own cache (beside ``kernel.py``, under ``$NUMBA_CACHE_DIR``, or numba's
+    user-wide folder when the package is read-only) for its index, which numba keys to the
+    source file's time stamp and size: an index left by an edited kernel counts as absent.
     """
     cache = getattr(kernel.run_months, "_cache", None)
-    index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
-    return bool(index) and os.path.exists(index)
+    cache_file = getattr(cache, "_cache_file", None)
+    index = getattr(cache_file, "_index_path", None)
+    if not index or not os.path.exists(index):
+        return False
+    try:  # numba's reading of the index returns nothing when its stamp is not the source's
+        return bool(cache_file._load_index())
+    except Exception:  # an index numba cannot read is one it will rewrite: absent
+        return False

@@ -28,3 +28,16 @@ def warm_up(*, quiet: bool = False) -> float:
     small = Params().override({"firms.n_firms": 10, "run.months": 2})
     RegulatoryModel(small, rng=0).run()
     return time.perf_counter() - start
+
+
+def ensure_cache() -> float:
+    """Compile the month unless numba's cache already holds it; returns the seconds spent.
+
+    What a coordinator calls before it starts worker processes: with a cache in place it
+    loads nothing (the workers load it; the coordinator's memory stays that of pandas and the
+    store), without one it compiles once (:func:`warm_up`) instead of letting every worker
+    compile side by side.
+    """
+    if compiled._cache_present():
+        return 0.0
+    return warm_up()

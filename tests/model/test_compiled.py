@@ -205,3 +205,22 @@ def test_parameters_reach_the_kernel_by_name():
     assert vector[kernel.PLEDGE_TOP] == 3.0
     assert vector[kernel.TAU_PAIN] == 4.0  # τ_P / f_fast
     assert len(vector) == len(kernel.PARAMETERS)
+
+
+def test_a_coordinator_compiles_only_when_the_cache_lacks_the_month(monkeypatch):
+    """What the local backends call before starting workers (sim.model.warmup.ensure_cache)."""
+    from sim.model import warmup
+
+    calls = []
+    monkeypatch.setattr(warmup, "warm_up", lambda **_: calls.append(1) or 12.5)
+    monkeypatch.setattr(compiled, "_cache_present", lambda: True)
+    assert warmup.ensure_cache() == 0.0 and calls == []
+    monkeypatch.setattr(compiled, "_cache_present", lambda: False)
+    assert warmup.ensure_cache() == 12.5 and calls == [1]
+
+
+def test_an_index_left_by_another_version_of_the_kernel_counts_as_no_cache(monkeypatch):
+    """numba keys its index to the source's time stamp and size; a stale one is not a cache."""
+    cache_file = kernel.run_months._cache._cache_file
+    monkeypatch.setattr(cache_file, "_load_index", lambda: {})
+    assert not compiled._cache_present()
