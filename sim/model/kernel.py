@@ -765,7 +765,9 @@ def _acquisitions(FF, FI, FB, XS, P, grouped, start, month, banned, tally, ev, s
             rivals = rivals[:keep]
             if keep == 0:
                 break
-            target = rivals[rng.integers(0, keep)]  # = rng.choice(rivals)
+            # numpy's rng.choice(rivals) draws integers(0, len): numba's integers draws the same
+            # way (tests/model/test_compiled.py's acquisitions variant checks it)
+            target = rivals[rng.integers(0, keep)]
             if rng.random() < P[MERGER_REVIEW] * enforcement[s]:
                 tally[T_BLOCKED] += 1
                 continue
@@ -798,7 +800,8 @@ def _exits(FF, FI, FB, P, n, month, tally, ev, sc):
 def _entries(FF, FI, FB, XS, PV, P, n, month, banned, tally, ev, sc, rng):
     """Each vacant place is taken with chance p_ent × confidence (none in a banned sector).
 
-    Entrants take new slots n, n+1, … (the caller made room) and start small at their best
+    Entrants take new slots n, n+1, … (run_months keeps the capacity ≥ twice the slots in
+    use, and entrants are at most the vacant places) and start small at their best
     response (turnover.entries); returns the new n.
     """
     sector, province, vacant = FI[FI_SECTOR], FI[FI_PROVINCE], FB[FB_VACANT]
@@ -1465,9 +1468,12 @@ def _month(FF, FI, FB, XS, XI, PV, HD, CS, profile, mandate, harm_tolerance, cha
     fines = np.zeros(S)
     scandals = np.zeros(S)
     tally = np.zeros(len(TALLIES))
-    # room for every event the month can log but the cases and scandals it draws
+    # room for every event the month can log but the cases and scandals it draws: per firm
+    # slot at most 4 (exit, entry, listing, ban exit); per sector the pledges, 5 acquisitions
+    # with their exits (10), a revelation, a phase change and a ban (13 + pledges); per
+    # scheduled event 2 (its row and its act); one defiance, and spare
     pledgers = max(int(P[PLEDGE_TOP]), 0)
-    ev = _room(ev, sc, 4 * n + (12 + pledgers) * S + 2 * SE.shape[1] + 8)
+    ev = _room(ev, sc, 4 * n + (13 + pledgers) * S + 2 * SE.shape[1] + 8)
     for e in range(SE.shape[1]):
         if SE[SE_MONTH, e] == month:
             _log(ev, sc, month, EV_SCHEDULED, SE[SE_SECTOR, e], -1, np.nan, -1,
