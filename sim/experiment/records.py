@@ -63,6 +63,9 @@ class RunResult:
         finished: end time (ISO 8601, UTC).
         seconds: wall-clock duration.
         error: the traceback text if the run raised, else None.
+        metrics: more per-run metrics, set by the function that made the run (e.g. the
+            regime classes of ``regcycle regimes``); the worker adds them to the run's row of
+            ``summary.parquet``.
     """
 
     run_id: int
@@ -74,6 +77,7 @@ class RunResult:
     finished: str
     seconds: float
     error: str | None = None
+    metrics: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

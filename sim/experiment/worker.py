@@ -89,6 +89,11 @@ def _summary(spec: RunSpec, result: RunResult) -> pd.DataFrame | None:
         # the metrics read values, not dtypes: the tables as the model made them will do
         table = summarize_runs(result.series, result.events)
         table.insert(2, "scenario", spec.scenario)
+        if result.metrics:  # the run function's own metrics, joined in one go
+            import pandas as pd
+
+            table = pd.concat([table, pd.DataFrame([result.metrics], index=table.index)],
+                              axis=1)
         return table
     except Exception as exc:  # a summary is derived data: the folder remakes it
         log.warning("run %d: no cycle metrics (%s); summary.parquet will be remade",
