@@ -74,7 +74,7 @@ def test_list_shows_every_scenario_with_its_description(capsys):
     code, out, _ = run_cli(capsys, "list", "--dir", str(SCENARIOS))
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == 25  # 12 in scenarios/, 13 in scenarios/ablations/
+    assert len(lines) == 30  # 14 in scenarios/, 13 in ablations/, 3 in counterfactuals/
     assert any(line.startswith("rules_based.toml") and "proportional response" in line
                for line in lines)
     assert any(line.startswith("ablations/no_revelation.toml") and "revelation" in line
@@ -105,10 +105,10 @@ def test_show_json_and_bare_names_from_anywhere(capsys, monkeypatch, tmp_path):
 
 
 def test_validate_every_shipped_scenario(capsys):
-    shipped = sorted(SCENARIOS.glob("*.toml")) + sorted(SCENARIOS.glob("ablations/*.toml"))
+    shipped = sorted(SCENARIOS.glob("*.toml")) + sorted(SCENARIOS.glob("*/*.toml"))
     code, out, err = run_cli(capsys, "validate", *map(str, shipped))
     assert code == 0 and err == ""
-    assert out.count(": ok (") == 25
+    assert out.count(": ok (") == 30
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)

@@ -113,16 +113,22 @@ def test_every_shipped_scenario_names_itself_after_its_file_and_lists():
     entries = list_scenarios(SCENARIOS)
     top = [e for e in entries if e[0].parent == SCENARIOS]
     ablations = [e for e in entries if e[0].parent == SCENARIOS / "ablations"]
-    assert len(top) == 12  # the baseline, ten policy hypotheses, one sweep
+    counterfactuals = [e for e in entries if e[0].parent == SCENARIOS / "counterfactuals"]
+    assert len(top) == 14  # the baseline, ten policy hypotheses, one sweep, the history and
+    # its posterior
     assert len(ablations) == 13  # eight switched-off mechanisms or shocks, five zero-harm sectors
-    assert len(entries) == 25 and entries[:12] == top  # the folder's own files first
+    assert len(counterfactuals) == 3  # the history without each of its three shocks
+    assert len(entries) == 30 and entries[:14] == top  # the folder's own files first
     for path, name, description in entries:
         assert name == path.stem
         assert description and len(description) < 100
         text = path.read_text()
         assert text.startswith("#"), f"{path.name} should open with a comment on what it tests"
         if name != "baseline":
-            parent = "baseline.toml" if path.parent == SCENARIOS else "../baseline.toml"
+            parent = {SCENARIOS: "baseline.toml", SCENARIOS / "counterfactuals": "../history.toml"
+                      }.get(path.parent, "../baseline.toml")
+            if name == "history_posterior":  # the calibrated history (regcycle calibrate)
+                parent = "history.toml"
             assert tomllib.loads(text)["scenario"]["extends"] == parent
 
 
@@ -169,7 +175,8 @@ def test_every_ablation_is_tested():
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml"))
-                         + sorted(SCENARIOS.glob("ablations/*.toml")),
+                         + sorted(SCENARIOS.glob("ablations/*.toml"))
+                         + sorted(SCENARIOS.glob("counterfactuals/*.toml")),
                          ids=lambda p: p.relative_to(SCENARIOS).with_suffix("").as_posix())
 def test_show_output_loads_back_to_the_same_scenario(path, tmp_path):
     sc = load_scenario(path)

@@ -7,6 +7,12 @@ and the baseline, and gives the mean (or median) of those differences with a per
 bootstrap interval over seeds. Pairing removes the part of the run-to-run noise the two
 scenarios share, so intervals are narrower than those of unpaired differences of medians
 (:func:`sim.analysis.summary.compare`).
+
+Under a posterior (a scenario's ``[posterior]`` table, :mod:`sim.experiment.scenario`), run
+``r`` also runs draw ``r mod n_draws`` of the parameters, and every hypothesis that extends the
+calibrated scenario inherits the draws with the seeds: pairing on the seed is then pairing on
+(seed, draw), so effects carry parameter uncertainty as well as seed noise. Pair on
+``["seed", *drawn parameters]`` (:func:`drawn_parameters` names them) to make sure of it.
 """
 
 from __future__ import annotations
@@ -65,11 +71,14 @@ def extra_metrics(series: pd.DataFrame, by: str = "run_id") -> pd.DataFrame:
     return frame.groupby(by, sort=True).mean().reset_index()
 
 
-def hypothesis_summary(folders: Mapping[str, str | Path]) -> pd.DataFrame:
+def hypothesis_summary(folders: Mapping[str, str | Path], *,
+                       params: Sequence[str] = ()) -> pd.DataFrame:
     """One row per run of several results folders: cycle metrics plus :data:`EXTRA_METRICS`.
 
     Args:
         folders: ``{scenario: results folder}`` (e.g. :func:`sim.app.notebooks.run_all`).
+        params: parameter columns of the runs tables to join, e.g.
+            :func:`drawn_parameters` of the folders, to pair runs on them.
 
     Returns:
         The folders' ``summary.parquet`` tables (:func:`sim.analysis.results.load_summary`)
@@ -81,7 +90,7 @@ def hypothesis_summary(folders: Mapping[str, str | Path]) -> pd.DataFrame:
         ``phase.<sector>``
             or ``harm.<sector>`` (its scenario's ``run.series`` left them out).
     """
-    from ..experiment.store import load_results, require_stored
+    from ..experiment.store import RUNS, load_results, require_stored
     from .results import load_summary
 
     parts = []
@@ -91,9 +100,37 @@ def hypothesis_summary(folders: Mapping[str, str | Path]) -> pd.DataFrame:
         table = load_summary(folder, params=False)
         extra = extra_metrics(load_results(folder, params=False).series)
         table = table.merge(extra, on="run_id", how="left", validate="1:1")
+        if params:
+            runs = pd.read_parquet(Path(folder) / RUNS, columns=["run_id", *params])
+            table = table.merge(runs, on="run_id", how="left", validate="1:1")
         table["scenario"] = name
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
+
+
+def drawn_parameters(folders: Sequence[str | Path]) -> list[str]:
+    """The parameters drawn from a posterior in every one of these results folders.
+
+    Read from each manifest's ``posterior`` entry. Empty when a folder ran without a posterior
+    (or is no results folder) or when the folders drew different parameters: then only the
+    seed can pair runs.
+    """
+    import json
+
+    from ..experiment.store import MANIFEST
+
+    keys: list[str] | None = None
+    for folder in folders:
+        try:
+            manifest = json.loads((Path(folder) / MANIFEST).read_text())
+        except (OSError, ValueError):  # not a results folder: whoever reads it next says so
+            return []
+        drawn = (manifest.get("posterior") or {}).get("parameters") or []
+        if keys is not None and drawn != keys:
+            return []
+        keys = list(drawn)
+    return keys or []
+
 
 PAIRED_COLUMNS: tuple[str, ...] = (
     "metric", "n", "reference", "value", "diff", "diff_lo", "diff_hi", "rel", "rel_lo",
@@ -108,7 +145,7 @@ def _stat(x: np.ndarray, stat: str, axis: int | None = None) -> np.ndarray | flo
 
 def paired_differences(summary: pd.DataFrame, metric: str, group: str, *,
                        reference: str = "baseline", by: str = "scenario",
-                       pair: str = "seed") -> pd.DataFrame:
+                       pair: str | Sequence[str] = "seed") -> pd.DataFrame:
     """Seed-by-seed values of one metric in a group and in the reference.
 
     Args:
@@ -117,18 +154,22 @@ def paired_differences(summary: pd.DataFrame, metric: str, group: str, *,
         group: the hypothesis.
         reference: the reference group.
         by: the grouping column.
-        pair: the column runs are paired on.
+        pair: the column runs are paired on, or several: ``["seed", *drawn parameters]``
+            pairs runs over posterior draws too, keeping only runs whose seed *and* draw
+            agree (scenarios extending one calibrated scenario share both, replication by
+            replication: :func:`sim.experiment.runner.expand`).
 
     Returns:
-        One row per seed present in both groups with finite values in both: ``pair``,
-        ``reference``, ``value`` and ``diff = value − reference``.
+        One row per seed present in both groups with finite values in both: the ``pair``
+        columns, ``reference``, ``value`` and ``diff = value − reference``.
     """
-    ref = summary.loc[summary[by] == reference, [pair, metric]].rename(
+    on = [pair] if isinstance(pair, str) else list(pair)
+    ref = summary.loc[summary[by] == reference, [*on, metric]].rename(
         columns={metric: "reference"})
-    mine = summary.loc[summary[by] == group, [pair, metric]].rename(columns={metric: "value"})
-    if ref[pair].duplicated().any() or mine[pair].duplicated().any():
+    mine = summary.loc[summary[by] == group, [*on, metric]].rename(columns={metric: "value"})
+    if ref.duplicated(on).any() or mine.duplicated(on).any():
         raise ValueError(f"{pair!r} repeats within a group: runs cannot be paired")
-    both = ref.merge(mine, on=pair, how="inner")
+    both = ref.merge(mine, on=on, how="inner")
     both = both.loc[np.isfinite(both["reference"].to_numpy(float))
                     & np.isfinite(both["value"].to_numpy(float))].reset_index(drop=True)
     both["diff"] = both["value"] - both["reference"]
@@ -136,7 +177,8 @@ def paired_differences(summary: pd.DataFrame, metric: str, group: str, *,
 
 
 def paired_compare(summary: pd.DataFrame, metrics: Sequence[str], *,
-                   reference: str = "baseline", by: str = "scenario", pair: str = "seed",
+                   reference: str = "baseline", by: str = "scenario",
+                   pair: str | Sequence[str] = "seed",
                    stat: str = "mean", n_boot: int = 2000, level: float = 0.9,
                    rng: int | np.random.Generator | None = 0) -> pd.DataFrame:
     """Each group against the reference, seed by seed, on chosen metrics.
@@ -147,7 +189,8 @@ def paired_compare(summary: pd.DataFrame, metrics: Sequence[str], *,
         metrics: metric columns.
         reference: the group differences are taken against.
         by: the grouping column.
-        pair: the column runs are paired on (the seed).
+        pair: the column runs are paired on (the seed), or several (the seed and the drawn
+            parameters of a posterior: see :func:`paired_differences`).
         stat: ``"mean"`` or ``"median"`` of the paired differences (and of the values).
         n_boot: bootstrap resamples of the seeds.
         level: interval coverage (0.9: the 5th and 95th percentiles).
@@ -303,6 +346,7 @@ __all__ = [
     "EXTRA_METRICS",
     "HYPOTHESIS_METRICS",
     "PAIRED_COLUMNS",
+    "drawn_parameters",
     "effect_table",
     "extra_metrics",
     "format_effects",

@@ -145,7 +145,8 @@ def add_analysis_subcommands(subparsers: argparse._SubParsersAction) -> None:
                     "difference of medians from the reference (the first folder unless "
                     "--reference) and its bootstrap interval; one table and one figure.",
         epilog="examples:\n  regcycle compare results/baseline/ID results/rules_based/ID\n"
-               "  regcycle compare A B C --metrics enforcement_sd,mean_harm --out cmp.png")
+               "  regcycle compare A B C --metrics enforcement_sd,mean_harm --out cmp.png\n"
+               "  regcycle compare results/history/ID results/no_bund_speech/ID --paired")
     comp.add_argument("results", metavar="RESULTS_DIR", type=Path, nargs="+")
     comp.add_argument("--metrics", type=_metric_list, metavar="A,B,...",
                       default=list(DEFAULT_COMPARE_METRICS),
@@ -155,6 +156,10 @@ def add_analysis_subcommands(subparsers: argparse._SubParsersAction) -> None:
                       help="bootstrap resamples (default: %(default)s)")
     comp.add_argument("--level", type=float, default=0.9,
                       help="interval coverage (default: %(default)s)")
+    comp.add_argument("--paired", action="store_true",
+                      help="pair runs by seed (and by posterior draw when every folder drew "
+                           "the same parameters): the mean of the run-by-run differences, "
+                           "for scenarios that extend one another (common random numbers)")
     comp.add_argument("--kind", choices=("box", "violin"), default="box")
     comp.add_argument("--out", type=Path, default=Path("comparison.png"), metavar="FILE",
                       help="figure file (default: %(default)s)")
@@ -333,14 +338,46 @@ def summarize_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _paired_table(summary: pd.DataFrame, drawn: Sequence[str],
+                  args: argparse.Namespace) -> pd.DataFrame:
+    """``compare --paired``: run-by-run differences over the seeds (and draws) folders share.
+
+    Runs pair on their seed, and on their ``drawn`` parameters when every folder ran the same
+    posterior's parameters (replication r of scenarios extending one calibrated scenario has
+    the same seed and the same draw); runs without a partner are left out (``n`` counts pairs).
+    """
+    from ..analysis.hypotheses import paired_compare
+
+    labels = list(dict.fromkeys(summary["scenario"]))
+    try:
+        table = paired_compare(summary, args.metrics, reference=args.reference or labels[0],
+                               pair=["seed", *drawn], n_boot=args.boot, level=args.level)
+    except ValueError as exc:  # a seed twice in one folder (a sweep): nothing to pair on
+        raise CommandError(f"--paired: {exc}") from exc
+    if (table["n"] == 0).any():
+        print("regcycle: some scenarios share no seed with the reference: no pairs (n = 0); "
+              "paired runs need scenarios that extend one another", file=sys.stderr)
+    return table
+
+
 @_guard
 def compare_command(args: argparse.Namespace) -> int:
     """``regcycle compare DIR1 DIR2 ...``: one table and one figure across scenarios."""
+    from ..analysis.hypotheses import drawn_parameters
+    from ..experiment.store import RUNS
     from ..plots import plot_comparison, plot_hypotheses
 
+    # --paired: the parameters every folder drew from one posterior pair runs with the seed
+    drawn = drawn_parameters(args.results) if args.paired else []
+    if drawn:
+        print(f"pairing runs on their seed and their draw of {', '.join(drawn)}",
+              file=sys.stderr)
     frames = []
     for path in args.results:
         table = load_summary(path, params=False)
+        if drawn:
+            table = table.merge(pd.read_parquet(Path(path) / RUNS, columns=["run_id", *drawn]),
+                                on="run_id", how="left", validate="1:1")
         frames.append(table.assign(results=Path(path).name))
     names = [str(f["scenario"].iloc[0]) if len(f) else Path(p).name
              for f, p in zip(frames, args.results, strict=True)]
@@ -353,8 +390,11 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.reference is not None and args.reference not in labels:
         raise CommandError(f"unknown reference {args.reference!r}; scenarios are "
                            f"{', '.join(labels)}")
-    table = compare(summary, args.metrics, by="scenario", reference=args.reference,
-                    n_boot=args.boot, level=args.level)
+    if args.paired:
+        table = _paired_table(summary, drawn, args)
+    else:
+        table = compare(summary, args.metrics, by="scenario", reference=args.reference,
+                        n_boot=args.boot, level=args.level)
     _print_table(table)
     if args.csv:
         table.to_csv(args.csv, index=False)
@@ -367,8 +407,8 @@ def compare_command(args: argparse.Namespace) -> int:
     for metric, (left, right) in zip(args.metrics, axes, strict=True):
         plot_hypotheses(summary, metric, left, order=order, kind=args.kind)
         plot_comparison(table, metric, right)
-        right.set_title(f"difference of medians, {args.level:.0%} bootstrap interval",
-                        fontsize="small")
+        what = "mean paired difference" if args.paired else "difference of medians"
+        right.set_title(f"{what}, {args.level:.0%} bootstrap interval", fontsize="small")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=args.dpi)
     print(f"wrote {args.out}", file=sys.stderr)

@@ -6,7 +6,8 @@ The pieces, each small and replaceable:
   :class:`RunSpec` (a pure function: run ids and seeds are fixed before anything runs, so the
   order in which results arrive never matters). A sweep's points come from
   :func:`sim.experiment.sweep.sample_matrix`; run ``point × R + r`` gets the seed of
-  replication ``r`` at every point (common random numbers);
+  replication ``r`` at every point (common random numbers); a ``[posterior]``'s replication
+  ``r`` runs draw ``r mod n_draws``;
 * :func:`run_one` (:mod:`sim.experiment.worker`) runs one spec to completion and returns a
   :class:`RunResult`;
 * :func:`execute` (:mod:`sim.experiment.worker`) is what workers call for a results folder: it
@@ -32,6 +33,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .backends import (
     BACKENDS,
@@ -69,6 +71,9 @@ __all__ = [
     "run_scenario",
 ]
 
+if TYPE_CHECKING:
+    from ..model.params import Params
+
 log = logging.getLogger(__name__)
 
 
@@ -76,13 +81,18 @@ def expand(scenario: Scenario) -> list[RunSpec]:
     """The runs of a scenario, in run-id order (a pure function).
 
     Without a sweep: one run per seed, all with the scenario's parameters (run ``i`` gets
-    seed ``i``). With a sweep of P points and R replications: run ``p × R + r`` is replication
-    ``r`` at point ``p`` and gets the seed of replication ``r`` — the same seed at every point
-    (common random numbers), so differences between points are not sampling noise.
+    seed ``i``). With a ``[posterior]`` of D draws: run ``r`` is replication ``r`` at draw
+    ``r mod D`` (its values in ``swept``), so scenarios extending one calibrated scenario pair
+    their runs over seed and draw alike. With a sweep of P points and R replications: run
+    ``p × R + r`` is replication ``r`` at point ``p`` and gets the seed of replication ``r`` —
+    the same seed at every point (common random numbers), so differences between points are
+    not sampling noise.
 
     Raises:
         sim.model.params.ParameterError: if a point's parameters fail a cross-parameter check.
     """
+    if scenario.posterior is not None:
+        return _posterior_runs(scenario)
     if scenario.sweep is None:
         return [RunSpec(run_id=i, seed=seed, params=scenario.params, scenario=scenario.name,
                         point=0, replicate=i, outputs=scenario.outputs)
@@ -98,6 +108,25 @@ def expand(scenario: Scenario) -> list[RunSpec]:
             specs.append(RunSpec(run_id=point * n_rep + r, seed=seed, params=params,
                                  scenario=scenario.name, point=point, replicate=r,
                                  swept=values, outputs=scenario.outputs))
+    return specs
+
+
+def _posterior_runs(scenario: Scenario) -> list[RunSpec]:
+    """One run per replication, replication ``r`` at posterior draw ``r mod n_draws``."""
+    from .sweep import point_params
+
+    post = scenario.posterior
+    assert post is not None
+    params: dict[int, Params] = {}  # a draw's parameters, made once however often it is run
+    specs = []
+    for r, seed in enumerate(scenario.seeds):
+        values = post.values(r)
+        draw = post.draw_of(r)
+        if draw not in params:
+            params[draw] = point_params(scenario.params, values)
+        specs.append(RunSpec(run_id=r, seed=seed, params=params[draw],
+                             scenario=scenario.name, point=0, replicate=r, swept=values,
+                             outputs=scenario.outputs))
     return specs
 
 

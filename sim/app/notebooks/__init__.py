@@ -17,6 +17,10 @@ and a full experiment on a desk:
   the store's fingerprint), resuming it if it is unfinished. Re-executing a notebook after
   editing its prose or plots then takes seconds. Off by default: nothing checks that the model
   code is the same as when the folder was made.
+* ``REGCYCLE_NOTEBOOK_POSTERIOR``: a scenario with a ``[posterior]`` table (``regcycle
+  calibrate --write-scenario``): every scenario run without a sweep then runs over its draws
+  (replication r: seed r, draw r mod n), so notebook 02's hypotheses are compared over
+  parameter uncertainty with common random numbers, not only over seeds.
 
 Every notebook run uses the **held-out seeds** 1000, 1001, … (:data:`FIRST_SEED`; a sweep point
 runs the first of them): the model's defaults were tuned on seeds 0–99, and the stylized-fact
@@ -28,13 +32,37 @@ Example:
     >>> size.name, size.seeds
     ('quick', 3)
 
-The helpers live in three modules, all re-exported here: :mod:`~sim.app.notebooks.running`
+The helpers live in four modules, all re-exported here: :mod:`~sim.app.notebooks.running`
 (sizes, scenario files, seeds, results folders, running), :mod:`~sim.app.notebooks.tables`
-(scenario changes, one run's frames, crackdown exits and information channels: notebook 01) and
+(scenario changes, one run's frames, crackdown exits and information channels: notebook 01),
 :mod:`~sim.app.notebooks.predictions` (the hypotheses, the statistics the theory predicts on,
-the predictions and their verdicts: notebook 02).
+the predictions and their verdicts: notebook 02) and :mod:`~sim.app.notebooks.calibration`
+(the calibration and recovery study run or reused, the record as a table, the predictive runs:
+notebook 04; ``REGCYCLE_CALIBRATION_FOLDER`` and ``REGCYCLE_RECOVERY_FOLDER`` name finished
+folders to read).
 """
 
+from .calibration import (
+    CALIBRATION_SIZES,
+    CALIBRATION_VARIABLE,
+    COUNTERFACTUAL_STATISTICS,
+    PREDICTIVE_SEED,
+    RECORD_EPISODES,
+    RECOVERY_VARIABLE,
+    CalibrationSize,
+    calibration_folder,
+    calibration_size,
+    calibration_timing,
+    counterfactual_files,
+    counterfactual_given_timing,
+    crackdown_timing,
+    forecast_comparison,
+    posterior_correlations,
+    predictive_check,
+    predictive_runs,
+    record_table,
+    recovery_results,
+)
 from .predictions import (
     HYPOTHESES,
     PREDICTION_COLUMNS,
@@ -49,6 +77,7 @@ from .predictions import (
 )
 from .running import (
     FIRST_SEED,
+    POSTERIOR_VARIABLE,
     RESULTS_VARIABLE,
     REUSE_VARIABLE,
     SIZE_VARIABLE,
@@ -78,31 +107,51 @@ from .tables import (
 )
 
 __all__ = [
+    "CALIBRATION_SIZES",
+    "CALIBRATION_VARIABLE",
     "CHANNEL_COLUMNS",
+    "COUNTERFACTUAL_STATISTICS",
     "EXIT_COLUMNS",
     "FIRST_SEED",
     "HYPOTHESES",
+    "POSTERIOR_VARIABLE",
     "PREDICTIONS",
     "PREDICTION_COLUMNS",
+    "PREDICTIVE_SEED",
+    "RECORD_EPISODES",
+    "RECOVERY_VARIABLE",
     "RESULTS_VARIABLE",
     "REUSE_VARIABLE",
     "SIZES",
     "SIZE_VARIABLE",
     "THEORY_METRICS",
     "WORKERS_VARIABLE",
+    "CalibrationSize",
     "NotebookSize",
     "Prediction",
+    "calibration_folder",
+    "calibration_size",
+    "calibration_timing",
     "channel_table",
     "check_complete",
+    "counterfactual_files",
+    "counterfactual_given_timing",
+    "crackdown_timing",
     "describe_scenarios",
     "ensemble_exit_pain",
     "ensemble_runs",
     "exit_pain",
+    "forecast_comparison",
     "held_out_seeds",
     "matching_folder",
     "notebook_size",
     "onset_revelations",
+    "posterior_correlations",
     "prediction_table",
+    "predictive_check",
+    "predictive_runs",
+    "record_table",
+    "recovery_results",
     "repo_root",
     "results_root",
     "reuse_requested",

@@ -27,6 +27,11 @@ RESULTS_VARIABLE = "REGCYCLE_NOTEBOOK_RESULTS"
 WORKERS_VARIABLE = "REGCYCLE_NOTEBOOK_WORKERS"
 """Environment variable overriding the number of worker processes."""
 
+POSTERIOR_VARIABLE = "REGCYCLE_NOTEBOOK_POSTERIOR"
+"""Environment variable naming a scenario with a ``[posterior]`` table (``regcycle calibrate
+--write-scenario``): every scenario a notebook runs then runs over its draws (replication r,
+seed r, draw r mod n: effects carry parameter uncertainty with common random numbers)."""
+
 REUSE_VARIABLE = "REGCYCLE_NOTEBOOK_REUSE"
 """Environment variable: ``1`` reuses (or resumes) an earlier folder made for the same runs."""
 
@@ -259,7 +264,7 @@ def check_complete(folder: Path) -> None:
 
 def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | None = None,
         root: str | Path | None = None, seeds: int | None = None,
-        reuse: bool | None = None) -> Path:
+        reuse: bool | None = None, posterior: str | Path | None = None) -> Path:
     """Run a scenario file at a notebook size into a results folder.
 
     Args:
@@ -275,6 +280,8 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
         reuse: take the newest folder made for exactly these runs (:func:`matching_folder`),
             resuming it if unfinished, instead of a new one (default:
             :func:`reuse_requested`).
+        posterior: a scenario with a ``[posterior]`` table to run over (default: the file
+            named by :data:`POSTERIOR_VARIABLE`, else none).
 
     Returns:
         The results folder (``<root>/<scenario>/<id>``).
@@ -298,6 +305,14 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
         asked["run.seeds"] = held_out_seeds(reps if reps is not None else len(probe.seeds))
         reps = None
     scenario = load_scenario(path, asked, replications=reps)
+    posterior = posterior if posterior is not None else os.environ.get(POSTERIOR_VARIABLE)
+    if posterior and scenario.sweep is None:
+        from ...experiment.scenario import attach_posterior
+
+        draws = load_scenario(scenario_file(posterior)).posterior
+        if draws is None:
+            raise ValueError(f"{posterior} has no [posterior] table")
+        scenario = attach_posterior(scenario, draws)
     workers = max(1, min(size.workers, scenario.n_runs))
     out = Path(root) if root is not None else results_root()
     earlier = None
@@ -310,7 +325,8 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
 
 def run_all(names: Sequence[str | Path], size: NotebookSize, *,
             overrides: Mapping[str, Any] | None = None,
-            root: str | Path | None = None, reuse: bool | None = None) -> dict[str, Path]:
+            root: str | Path | None = None, reuse: bool | None = None,
+            posterior: str | Path | None = None) -> dict[str, Path]:
     """Run several scenarios at the same size (the same seeds: common random numbers).
 
     Args:
@@ -319,16 +335,20 @@ def run_all(names: Sequence[str | Path], size: NotebookSize, *,
         overrides: dotted-key overrides applied to every scenario.
         root: the results root (default :func:`results_root`).
         reuse: reuse folders made for the same runs (see :func:`run`).
+        posterior: run every scenario over these posterior draws (see :func:`run`): the same
+            seed and draw at each replication in every scenario.
 
     Returns:
         ``{scenario name: results folder}`` in the order given.
     """
-    return {Path(n).stem: run(n, size, overrides=overrides, root=root, reuse=reuse)
+    return {Path(n).stem: run(n, size, overrides=overrides, root=root, reuse=reuse,
+                              posterior=posterior)
             for n in names}
 
 
 __all__ = [
     "FIRST_SEED",
+    "POSTERIOR_VARIABLE",
     "RESULTS_VARIABLE",
     "REUSE_VARIABLE",
     "SIZES",

@@ -14,6 +14,7 @@ from typing import Any
 
 from ...model.params import ExogenousParams, ParameterError, Params
 from ..problems import COMMAND_LINE, Checker, ScenarioError, ScenarioProblem
+from .calibrate import PosteriorDraws
 from .read import Layer, flatten_sweep_parameters, merge, nest, read_chain
 from .resolved import Scenario, SourceFile, derive_seeds
 from .validate import MAX_REPLICATIONS, Resolved, check_scenario_table, validate
@@ -80,6 +81,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None, 
         overrides=overrides,
         sweep=resolved.sweep,
         outputs=resolved.outputs,
+        calibrate=resolved.calibrate,
+        posterior=_posterior(resolved, origin, [layer.source for layer in layers_all]),
     )
 
 
@@ -142,6 +145,23 @@ def _check_size(resolved: Resolved, replications: int, source: str,
         problems.append(ScenarioProblem(
             source, "sweep", "a table", f"at most {MAX_RUNS} runs (points × replications)",
             f"{n_points} points × {replications} replications is too many runs"))
+
+
+def _posterior(resolved: Resolved, origin: Mapping[str, str],
+               order: Sequence[str]) -> PosteriorDraws | None:
+    """The ``[posterior]`` draws, less the parameters a later layer fixed.
+
+    A value set for a drawn parameter in a file after the one that set the draws (an overlay
+    of the calibrated scenario: a policy) or on the command line wins over the draws in every
+    run; set in the same file or before, the draws win.
+    """
+    post = resolved.posterior
+    if post is None:
+        return None
+    where = origin.get("posterior.draws", origin.get("posterior", ""))
+    rank = {source: i for i, source in enumerate(order)}
+    after = rank.get(where, -1)
+    return post.fix(k for k in post.keys if rank.get(origin.get(k, ""), -1) > after)
 
 
 def _params(resolved: Resolved, checker: Checker, problems: list[ScenarioProblem]) -> Params:

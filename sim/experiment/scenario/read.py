@@ -19,6 +19,7 @@ from typing import Any
 
 from ..problems import COMMAND_LINE, ScenarioError, ScenarioProblem
 from ..sweep.checks import flatten_sweep
+from .calibrate import flatten_priors
 
 __all__ = [
     "Layer",
@@ -217,25 +218,27 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def flatten_sweep_parameters(layer: Layer) -> list[ScenarioProblem]:
-    """Write a layer's ``[sweep.parameters]`` with dotted keys, so that layers merge by key.
+    """Write a layer's ``[sweep.parameters]`` and ``[calibrate.parameters]`` with dotted keys.
 
-    ``"leadership.theta_alarm" = ...`` and ``[sweep.parameters.leadership] theta_alarm = ...``
-    (or a ``--set sweep.parameters.leadership.theta_alarm=...``) name the same axis; a later
-    layer's axis replaces an earlier one's. Returns the keys one layer gives twice.
+    So that layers merge by key: ``"leadership.theta_alarm" = ...`` and
+    ``[sweep.parameters.leadership] theta_alarm = ...`` (or a ``--set
+    sweep.parameters.leadership.theta_alarm=...``) name the same axis, and a later layer's axis
+    (or prior) replaces an earlier one's. Returns the keys one layer gives twice.
     """
-    sweep = layer.data.get("sweep")
-    params = sweep.get("parameters") if isinstance(sweep, dict) else None
-    if not isinstance(params, dict):
-        return []
-    flat: dict[str, Any] = {}
-    problems = []
-    for key, spec in flatten_sweep(params):
-        if key in flat:
-            problems.append(ScenarioProblem(layer.source, f"sweep.parameters.{key}", spec,
-                                            "each parameter once", "given twice"))
-        else:
-            flat[key] = spec
-    layer.data = {**layer.data, "sweep": {**sweep, "parameters": flat}}
+    problems: list[ScenarioProblem] = []
+    for table, flatten in (("sweep", flatten_sweep), ("calibrate", flatten_priors)):
+        outer = layer.data.get(table)
+        params = outer.get("parameters") if isinstance(outer, dict) else None
+        if not isinstance(params, dict):
+            continue
+        flat: dict[str, Any] = {}
+        for key, spec in flatten(params):
+            if key in flat:
+                problems.append(ScenarioProblem(layer.source, f"{table}.parameters.{key}", spec,
+                                                "each parameter once", "given twice"))
+            else:
+                flat[key] = spec
+        layer.data = {**layer.data, table: {**outer, "parameters": flat}}
     return problems
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from ...model.params import Params
 from ...model.schema import OutputSelection
 from ..sweep import SweepSpec
+from .calibrate import CalibrateSpec, PosteriorDraws
 
 __all__ = [
     "DEFAULT_REPLICATIONS",
@@ -67,6 +68,9 @@ class Scenario:
         sweep: the ``[sweep]`` table (None: one point, the scenario's parameters).
         outputs: the series columns and event kinds the results folder stores
             (``run.series`` and ``run.events``; default: everything).
+        calibrate: the ``[calibrate]`` table: what ``regcycle calibrate`` infers (None: none).
+        posterior: the ``[posterior]`` draws: replication ``r`` runs draw ``r mod n_draws``
+            (None: every run has ``params``).
     """
 
     name: str
@@ -80,6 +84,8 @@ class Scenario:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     sweep: SweepSpec | None = None
     outputs: OutputSelection = field(default_factory=OutputSelection)
+    calibrate: CalibrateSpec | None = None
+    posterior: PosteriorDraws | None = None
 
     @property
     def replications(self) -> int:
@@ -98,12 +104,23 @@ class Scenario:
 
     @property
     def hash(self) -> str:
-        """SHA-256 over the chain's texts and the overrides: identifies what was asked for."""
+        """SHA-256 over the chain's texts and the overrides: identifies what was asked for.
+
+        The ``[calibrate]`` and ``[posterior]`` tables enter too when present (a scenario built
+        in code has no texts), but for ``calibrate.record``, an absolute path that differs from
+        checkout to checkout (the texts hold it as written).
+        """
         h = hashlib.sha256()
         for src in self.sources:
             h.update(src.text.encode())
             h.update(b"\0")
         h.update(json.dumps(dict(self.overrides), sort_keys=True, default=str).encode())
+        if self.calibrate is not None:
+            spec = {k: v for k, v in self.calibrate.to_dict().items() if k != "record"}
+            h.update(b"\0calibrate" + json.dumps(spec, sort_keys=True).encode())
+        if self.posterior is not None:
+            h.update(b"\0posterior" + json.dumps([self.posterior.keys, self.posterior.draws,
+                                                   self.posterior.fixed]).encode())
         return h.hexdigest()
 
 

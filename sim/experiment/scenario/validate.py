@@ -4,7 +4,8 @@
 after the file that set the key) instead of stopping at the first: the top-level keys, ``[run]``
 (settings, seeds, what the results folder stores), the parameter groups and ``[sectors.*]``
 against the metadata of :mod:`sim.model.params`, then the calendar's contents
-(:mod:`.timeline`) and the ``[sweep]`` table (:mod:`sim.experiment.sweep.checks`). Each file's
+(:mod:`.timeline`), the ``[sweep]`` table (:mod:`sim.experiment.sweep.checks`) and the
+``[calibrate]`` and ``[posterior]`` tables (:mod:`.calibrate`). Each file's
 own ``[scenario]`` table is checked apart (:func:`check_scenario_table`), as it is not merged.
 """
 
@@ -35,6 +36,14 @@ from ...model.schema import (
 from ..problems import MAX_SEED, MISSING, Checker, ScenarioProblem, closest, one_of
 from ..sweep import SweepSpec
 from ..sweep.checks import SWEEP_KEYS, check_sweep
+from .calibrate import (
+    CALIBRATE_KEYS,
+    POSTERIOR_KEYS,
+    CalibrateSpec,
+    PosteriorDraws,
+    check_calibrate,
+    check_posterior,
+)
 from .read import Layer
 from .resolved import DEFAULT_REPLICATIONS, DEFAULT_SEED, SCHEMA_VERSION
 from .timeline import Calendar, check_events, check_exogenous
@@ -52,7 +61,7 @@ SCENARIO_KEYS: tuple[str, ...] = ("name", "description", "extends")
 RUN_KEYS: tuple[str, ...] = ("months", "start_date", "firm_panel_every", "replications", "seed",
                              "seeds", "workers", "series", "events")
 TOP_KEYS: tuple[str, ...] = ("schema_version", "scenario", "run", *PARAM_GROUPS, "sectors",
-                             "events", "exogenous", "sweep")
+                             "events", "exogenous", "sweep", "calibrate", "posterior")
 SECTOR_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SectorSpec)
                                        if f.name != "name")
 
@@ -73,6 +82,8 @@ class Resolved:
         workers: the preferred number of worker processes (None: decide at run time).
         sweep: the sweep (None: one point).
         outputs: what the results folder stores.
+        calibrate: the ``[calibrate]`` table (None: none).
+        posterior: the ``[posterior]`` draws (None: none).
     """
 
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +95,8 @@ class Resolved:
     workers: int | None = None
     sweep: SweepSpec | None = None
     outputs: OutputSelection = field(default_factory=OutputSelection)
+    calibrate: CalibrateSpec | None = None
+    posterior: PosteriorDraws | None = None
 
 
 def validate(merged: Mapping[str, Any], origin: Mapping[str, str],
@@ -118,6 +131,13 @@ def validate(merged: Mapping[str, Any], origin: Mapping[str, str],
     out.events = check_events(c, merged.get("events", MISSING), names, calendar)
     out.series = check_exogenous(c, merged.get("exogenous", MISSING), calendar)
     out.sweep = check_sweep(c, merged.get("sweep", MISSING))
+    out.calibrate = check_calibrate(c, merged.get("calibrate", MISSING))
+    out.posterior = check_posterior(c, merged.get("posterior", MISSING))
+    if "posterior" in merged and "sweep" in merged:
+        # both give every run its own parameters: a draw per replication, or a point each
+        c.add("posterior", merged["posterior"], "either a [sweep] or a [posterior], not both",
+              "a [posterior] runs one draw per replication and cannot be swept; sweep the "
+              "scenario without its [posterior], or drop the [sweep]")
     return out, c.problems
 
 
@@ -129,6 +149,10 @@ def _home_table(key: str) -> str | None:
         return "the [sweep] table"
     if key in RUN_KEYS:
         return "the [run] table"
+    if key in CALIBRATE_KEYS:
+        return "the [calibrate] table"
+    if key in POSTERIOR_KEYS:
+        return "the [posterior] table"
     for group in PARAM_GROUPS:
         if key in {f.name for f in dataclasses.fields(GROUPS[group])}:
             return f"the [{group}] table"

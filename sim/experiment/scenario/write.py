@@ -2,7 +2,7 @@
 
 :func:`to_toml` writes every parameter, not only those the chain set, so the text is the whole
 scenario in one file (no ``extends``); loading it gives the same parameters, seeds, outputs and
-sweep.
+sweep, and the ``[calibrate]`` and ``[posterior]`` tables (the record as an absolute path).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from ...model.params import Params, RunParams
 from ..sweep import Design, SweepSpec
+from .calibrate import CalibrateSpec, PosteriorDraws
 from .resolved import Scenario
 from .timeline import EXOGENOUS_KEYS
 from .validate import PARAM_GROUPS
@@ -43,6 +44,10 @@ def to_toml(scenario: Scenario, *, mark_changes: bool = True) -> str:
     lines += _exogenous_lines(scenario.params)
     if scenario.sweep is not None:
         lines += _sweep_lines(scenario.sweep, scenario.n_points)
+    if scenario.calibrate is not None:
+        lines += _calibrate_lines(scenario.calibrate)
+    if scenario.posterior is not None:
+        lines += _posterior_lines(scenario.posterior, scenario.replications)
     return "\n".join(lines) + "\n"
 
 
@@ -158,4 +163,36 @@ def _sweep_lines(sweep: SweepSpec, n_points: int) -> list[str]:
             if axis.levels is not None:
                 body += f", levels = {axis.levels}"
         lines.append(f"{_toml_value(axis.key)} = {{ {body} }}")
+    return lines
+
+
+def _calibrate_lines(spec: CalibrateSpec) -> list[str]:
+    """The ``[calibrate]`` table, every prior written as its range."""
+    lines = ["", "# regcycle calibrate: the parameters inferred and their uniform priors",
+             "[calibrate]"]
+    if spec.record is not None:
+        lines.append(f"record = {_toml_value(spec.record)}")
+    lines += [f"{name} = {_toml_value(getattr(spec, name))}"
+              for name in ("population", "generations", "min_acceptance", "min_epsilon",
+                           "replications", "seed")]
+    lines += ["", "[calibrate.parameters]"]
+    lines += [f"{_toml_value(key)} = {{ range = {_toml_value([lo, hi])} }}"
+              for key, lo, hi in spec.parameters]
+    return lines
+
+
+def _posterior_lines(post: PosteriorDraws, replications: int) -> list[str]:
+    """The ``[posterior]`` table: one line a draw."""
+    used = min(replications, post.n_draws)
+    lines = ["", f"# {post.n_draws} posterior draws; replication r runs draw r mod "
+                 f"{post.n_draws} ({used} of them in the {replications} replications above)"]
+    if post.fixed:
+        lines.append(f"# fixed by a later file or --set (draws dropped): {', '.join(post.fixed)}")
+    lines.append("[posterior]")
+    if post.source is not None:
+        lines.append(f"source = {_toml_value(post.source)}")
+    lines.append(f"parameters = {_toml_value(list(post.keys))}")
+    lines.append("draws = [")
+    lines += [f"    {_toml_value(list(row))}," for row in post.draws]
+    lines.append("]")
     return lines

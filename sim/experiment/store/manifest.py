@@ -145,6 +145,11 @@ def new_manifest(folder_id: str, scenario: Scenario, specs: Sequence[RunSpec],
             manifest["sweep"]["sampler_seed"] = sampler_seed(sweep, scenario.seed_root)
             manifest["sweep"]["salib_problem"] = salib_problem(sweep)
         manifest["files"]["sweep"] = SWEEP
+    posterior = getattr(scenario, "posterior", None)
+    if posterior is not None:
+        # which draw each run used (its values are in runs.parquet and the summary's parameters)
+        manifest["posterior"] = {**posterior.to_dict(),
+                                 "draw_per_run": [posterior.draw_of(s.replicate) for s in specs]}
     return manifest
 
 
