@@ -23,9 +23,10 @@ from ..experiment.scenario import (
     find_scenario,
     list_scenarios,
     load_scenario,
-    parse_assignment,
     to_toml,
 )
+from .loading import default_scenarios_dir as _default_scenarios_dir
+from .loading import load_from_command_line as _load
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED_RUNS", "EXIT_INTERRUPTED", "build_parser", "main"]
 
@@ -46,6 +47,7 @@ examples:
   regcycle run baseline --months 120 --set leadership.theta_alarm=0.7 --set sectors.ai.alignment=0.5
   regcycle run baseline --resume results/baseline/20250101-120000
   regcycle run scenarios/sweep_thresholds.toml --backend dask --workers 4
+  regcycle regimes baseline --x leadership.theta_alarm=0.6:1.5 --y leadership.theta_pain=0.3:0.8
 
 A SCENARIO is a path to a TOML file, or the name of a file in ./scenarios (baseline).
 Results go to <out>/<scenario name>/<YYYYmmdd-HHMMSS>/ (see results/README.md); load them
@@ -97,13 +99,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _default_scenarios_dir() -> Path:
-    local = Path("scenarios")
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parents[2] / "scenarios"
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``regcycle`` (subcommands run, validate, list, show)."""
     parser = _Parser(prog="regcycle", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -139,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", metavar="DIR",
                      help="complete an earlier folder of the same command, skipping its "
                           "finished runs")
+    run.add_argument("--posterior", metavar="FILE",
+                     help="run over the posterior draws of FILE (a scenario written by "
+                          "regcycle calibrate --write-scenario): replication r takes draw r mod n")
     run.add_argument("--no-plot", dest="plot", action="store_false",
                      help="do not write overview.png")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -170,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .analysis_commands import add_analysis_subcommands  # plot, summarize, compare
 
     add_analysis_subcommands(sub)
+    from .regimes_command import add_regimes_subcommand  # regimes (regime maps, issue #15)
+
+    add_regimes_subcommand(sub)
+    from .calibrate_command import add_calibrate_subcommand  # calibrate (regcycle[calibrate])
+
+    add_calibrate_subcommand(sub)
     from .dashboard.cli import add_dashboard_subcommand  # dashboard (extra: regcycle[dashboard])
 
     add_dashboard_subcommand(sub)
@@ -179,18 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------
 # Commands
 # --------------------------------------------------------------------------------------------
-
-
-def _load(arg: str, sets: Sequence[str], months: int | None = None,
-          replications: int | None = None):
-    overrides: dict[str, object] = {}
-    for text in sets:
-        key, value = parse_assignment(text)
-        overrides[key] = value
-    if months is not None:
-        overrides["run.months"] = months
-    path = find_scenario(arg, [_default_scenarios_dir()])
-    return load_scenario(path, overrides, replications=replications)
 
 
 def _error_line(error: str | None) -> str:
@@ -215,7 +207,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print("regcycle: the dask backend needs dask.distributed: pip install "
               "'regcycle[sweep]'", file=sys.stderr)
         return EXIT_BAD_INPUT
-    scenario = _load(args.scenario, args.sets, args.months, args.seeds)
+    scenario = _load(args.scenario, args.sets, args.months, args.seeds, args.posterior)
     t0 = time.perf_counter()
     command = ["regcycle", *args.argv]
     folder = None
@@ -248,6 +240,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   if (folder / file).is_file()}
         shape = (f"{scenario.n_points} points × {scenario.replications} replications = "
                  if scenario.sweep is not None else "")
+        if scenario.posterior is not None:
+            shape = (f"{scenario.replications} replications over "
+                     f"{scenario.posterior.n_draws} posterior draws = ")
         print(f"{scenario.name}: {shape}{len(runs)} runs × {scenario.params.run.months} months "
               f"in {time.perf_counter() - t0:.1f} s → {folder}")
         print(f"  {counts['series']} series rows, {counts['events']} events"
@@ -316,6 +311,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 "run.seeds": list(scenario.seeds), **scenario.params.to_flat_dict()}
         if scenario.sweep is not None:
             flat["sweep"] = scenario.sweep.to_dict()
+        if scenario.calibrate is not None:
+            flat["calibrate"] = scenario.calibrate.to_dict()
+        if scenario.posterior is not None:
+            flat["posterior"] = {**scenario.posterior.to_dict(),
+                                 "draws": [list(r) for r in scenario.posterior.draws]}
         print(json.dumps(flat, indent=2, default=list))
     else:
         print(to_toml(scenario), end="")

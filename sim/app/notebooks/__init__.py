@@ -53,6 +53,11 @@ from .calibration import (
     calibration_folder,
     calibration_size,
     calibration_timing,
+    record_table,
+    recovery_records,
+    recovery_results,
+)
+from .calibration_predictions import (
     counterfactual_files,
     counterfactual_given_timing,
     crackdown_timing,
@@ -60,8 +65,6 @@ from .calibration import (
     posterior_correlations,
     predictive_check,
     predictive_runs,
-    record_table,
-    recovery_results,
 )
 from .predictions import (
     HYPOTHESES,
@@ -151,6 +154,7 @@ __all__ = [
     "predictive_check",
     "predictive_runs",
     "record_table",
+    "recovery_records",
     "recovery_results",
     "repo_root",
     "results_root",

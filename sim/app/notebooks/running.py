@@ -290,9 +290,9 @@ def run(name: str | Path, size: NotebookSize, *, overrides: Mapping[str, Any] | 
         RuntimeError: if some runs failed (the folder keeps the others, and the errors in its
             manifest).
     """
-    from ...experiment.store.parts import fingerprint
     from ...experiment.runner import expand, run_scenario
     from ...experiment.scenario import load_scenario
+    from ...experiment.store.parts import fingerprint
 
     path = scenario_file(name)
     probe = load_scenario(path, overrides)
