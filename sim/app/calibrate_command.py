@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from ..experiment.problems import COMMAND_LINE, ScenarioError, ScenarioProblem
+from .arguments import fraction, positive
 
 __all__ = ["add_calibrate_subcommand", "calibrate_command"]
 
@@ -40,26 +41,6 @@ reproducible on any backend: its seed is a hash of its parameters and replicate.
 """
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
-    return value
-
-
 def add_calibrate_subcommand(subparsers: argparse._SubParsersAction) -> None:
     """Add ``calibrate`` to ``regcycle``'s subcommands."""
     cal = subparsers.add_parser(
@@ -75,25 +56,25 @@ def add_calibrate_subcommand(subparsers: argparse._SubParsersAction) -> None:
                      help="results root; the folder is DIR/<scenario>/calibrate-<time>")
     cal.add_argument("--resume", metavar="FOLDER",
                      help="continue the calibration in FOLDER up to --generations in all")
-    cal.add_argument("--population", type=_positive, metavar="N", help="particles per generation")
-    cal.add_argument("--generations", type=_positive, metavar="N",
+    cal.add_argument("--population", type=positive, metavar="N", help="particles per generation")
+    cal.add_argument("--generations", type=positive, metavar="N",
                      help="the most generations in all")
-    cal.add_argument("--min-acceptance", type=_fraction, metavar="RATE",
+    cal.add_argument("--min-acceptance", type=fraction, metavar="RATE",
                      help="stop when a generation's acceptance rate falls below RATE")
-    cal.add_argument("--replications", type=_positive, metavar="R",
+    cal.add_argument("--replications", type=positive, metavar="R",
                      help="simulations per particle (distances averaged)")
     cal.add_argument("--seed", type=int, metavar="SEED", help="root of the simulations' seeds")
     cal.add_argument("--transition", choices=("local", "mvn"), default="local",
                      help="pyabc's perturbation kernel (default: local)")
     cal.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes")
-    cal.add_argument("--workers", type=_positive, metavar="N",
+    cal.add_argument("--workers", type=positive, metavar="N",
                      help="processes or dask workers (default: one per CPU)")
     cal.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running dask scheduler")
     cal.add_argument("--max-minutes", type=float, metavar="M",
                      help="stop after M minutes (resume later)")
     cal.add_argument("--write-scenario", metavar="FILE",
                      help="write a scenario extending SCENARIO with --draws posterior draws")
-    cal.add_argument("--draws", type=_positive, default=200, metavar="N",
+    cal.add_argument("--draws", type=positive, default=200, metavar="N",
                      help="posterior draws in the written scenario (default 200)")
     cal.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter of the scenario (repeatable)")

@@ -25,6 +25,7 @@ from ..experiment.scenario import (
     load_scenario,
     to_toml,
 )
+from .arguments import positive
 from .loading import default_scenarios_dir as _default_scenarios_dir
 from .loading import load_from_command_line as _load
 
@@ -89,16 +90,6 @@ class _Parser(argparse.ArgumentParser):
                                   f"(see '{self.prog} --help')\n")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``regcycle`` (subcommands run, validate, list, show)."""
     parser = _Parser(prog="regcycle", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -114,13 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run every replication of a scenario in parallel and write "
                                      "the results folder.", epilog=RUN_EPILOG)
     run.add_argument("scenario", metavar="SCENARIO", help="scenario file or name")
-    run.add_argument("--seeds", type=_positive, metavar="N",
+    run.add_argument("--seeds", type=positive, metavar="N",
                      help="number of replications (default: the scenario's)")
-    run.add_argument("--months", type=_positive, metavar="M",
+    run.add_argument("--months", type=positive, metavar="M",
                      help="months to simulate (default: the scenario's run.months)")
     run.add_argument("--out", default="results", metavar="DIR",
                      help="results root; the folder is DIR/<scenario>/<id> (default: results)")
-    run.add_argument("--workers", type=_positive, metavar="N",
+    run.add_argument("--workers", type=positive, metavar="N",
                      help="worker processes (default: the scenario's run.workers, else one "
                           "per CPU)")
     run.add_argument("--backend", choices=BACKENDS, default=None,

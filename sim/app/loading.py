@@ -20,7 +20,7 @@ from ..experiment.scenario import (
     parse_assignment,
 )
 
-__all__ = ["default_scenarios_dir", "load_from_command_line"]
+__all__ = ["command_line_overrides", "default_scenarios_dir", "load_from_command_line"]
 
 
 def default_scenarios_dir() -> Path:
@@ -29,6 +29,15 @@ def default_scenarios_dir() -> Path:
     if local.is_dir():
         return local
     return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def command_line_overrides(sets: Sequence[str]) -> dict[str, object]:
+    """``--set KEY=VALUE`` assignments as dotted-key overrides (the last of a key wins)."""
+    overrides: dict[str, object] = {}
+    for text in sets:
+        key, value = parse_assignment(text)
+        overrides[key] = value
+    return overrides
 
 
 def load_from_command_line(arg: str, sets: Sequence[str], months: int | None = None,
@@ -43,10 +52,7 @@ def load_from_command_line(arg: str, sets: Sequence[str], months: int | None = N
     Raises:
         sim.experiment.scenario.ScenarioError: on any problem (the CLI prints it, exit 2).
     """
-    overrides: dict[str, object] = {}
-    for text in sets:
-        key, value = parse_assignment(text)
-        overrides[key] = value
+    overrides = command_line_overrides(sets)
     if months is not None:
         overrides["run.months"] = months
     path = find_scenario(arg, [default_scenarios_dir()])

@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..experiment.problems import COMMAND_LINE, ScenarioError, ScenarioProblem
-from ..experiment.scenario import find_scenario, load_scenario, parse_assignment
-from .loading import default_scenarios_dir
+from ..experiment.scenario import find_scenario, load_scenario
+from .arguments import int_in, positive
+from .loading import command_line_overrides, default_scenarios_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,26 +139,6 @@ def _axis(text: str) -> AxisArg:
     return AxisArg(key.strip(), low, high)
 
 
-def _size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 2 <= value <= MAX_SIZE:
-        raise argparse.ArgumentTypeError(f"must be in [2, {MAX_SIZE}], got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def add_regimes_subcommand(subparsers: Any) -> None:
     """Register ``regimes`` on the main parser's subparsers."""
     from ..experiment.backends import BACKENDS
@@ -174,16 +155,16 @@ def add_regimes_subcommand(subparsers: Any) -> None:
                    help="the horizontal parameter and its range")
     p.add_argument("--y", dest="y", type=_axis, required=True, metavar="group.name=lo:hi",
                    help="the vertical parameter and its range")
-    p.add_argument("--nx", type=_size, default=DEFAULT_SIZE, metavar="N",
+    p.add_argument("--nx", type=int_in(2, MAX_SIZE), default=DEFAULT_SIZE, metavar="N",
                    help=f"values on the x axis (default {DEFAULT_SIZE})")
-    p.add_argument("--ny", type=_size, default=DEFAULT_SIZE, metavar="N",
+    p.add_argument("--ny", type=int_in(2, MAX_SIZE), default=DEFAULT_SIZE, metavar="N",
                    help=f"values on the y axis (default {DEFAULT_SIZE})")
-    p.add_argument("--seeds", type=_positive, metavar="N",
+    p.add_argument("--seeds", type=positive, metavar="N",
                    help="replications a cell (default: the scenario's)")
-    p.add_argument("--months", type=_positive, default=DEFAULT_MONTHS, metavar="M",
+    p.add_argument("--months", type=positive, default=DEFAULT_MONTHS, metavar="M",
                    help=f"horizon in months (default {DEFAULT_MONTHS})")
     p.add_argument("--sector", default="platform", help="the sector mapped (default platform)")
-    p.add_argument("--stuck-months", dest="stuck_months", type=_positive, default=None,
+    p.add_argument("--stuck-months", dest="stuck_months", type=positive, default=None,
                    metavar="N", help="a crackdown still running at the horizon after N months "
                                      "is 'stuck' (default 120)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -192,7 +173,7 @@ def add_regimes_subcommand(subparsers: Any) -> None:
                    help="results root; the folder is DIR/<scenario>/<id> (default: results)")
     p.add_argument("--out", metavar="FILE",
                    help="also write the map here (.png, .pdf or .svg)")
-    p.add_argument("--workers", type=_positive, metavar="N",
+    p.add_argument("--workers", type=positive, metavar="N",
                    help="worker processes (default: one per CPU)")
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="serial, processes (default) or dask, as for regcycle run")
@@ -228,10 +209,7 @@ def map_scenario(arg: str, sets: Sequence[str], x: AxisArg, y: AxisArg, nx: int,
     if x.key == y.key:
         raise _problem("--x and --y name the same parameter", "--y", y.key,
                        "two different parameters")
-    overrides: dict[str, Any] = {}
-    for text in sets:
-        key, value = parse_assignment(text)
-        overrides[key] = value
+    overrides: dict[str, Any] = command_line_overrides(sets)
     path = find_scenario(arg, [default_scenarios_dir()])
     base = load_scenario(path, overrides, replications=seeds)
     if base.sweep is not None:

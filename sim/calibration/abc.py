@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from ..experiment.scenario.calibrate import with_values
 from ..model.params import Params
 from .posterior import (  # re-exported: the folder's files are read there
     POSTERIOR,
@@ -82,8 +83,6 @@ __all__ = [
     "safe_name",
     "simulation_seed",
 ]
-
-log = logging.getLogger("sim.calibration")
 
 DATABASE = "calibration.db"
 """pyabc's SQLite history, in the calibration's folder."""
@@ -227,8 +226,7 @@ class SimulationModel:
 
     def params_of(self, values: Sequence[float]) -> Params:
         """The base parameters with the calibrated ones set to ``values``."""
-        return self.base.override({k: _cast(self.base, k, v)
-                                   for k, v in zip(self.keys, values, strict=True)})
+        return with_values(self.base, dict(zip(self.keys, values, strict=True)))
 
     def run(self, values: Sequence[float], replicate: int) -> dict[str, float]:
         """One simulation's statistics at ``values``, replicate ``replicate``."""
@@ -257,14 +255,6 @@ def replicate_keys(observed: dict[str, float], replications: int) -> dict[str, f
     if replications == 1:
         return dict(observed)
     return {f"{k}@{r}": v for r in range(replications) for k, v in observed.items()}
-
-
-def _cast(base: Params, key: str, value: float) -> Any:
-    """Integer parameters get integers (rounded); the rest floats."""
-    current = base.get(key) if hasattr(base, "get") else None
-    if isinstance(current, int) and not isinstance(current, bool):
-        return round(value)
-    return float(value)
 
 
 def _prior(settings: CalibrationSettings) -> Any:

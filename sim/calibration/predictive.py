@@ -16,7 +16,6 @@ by draw (common random numbers), so a difference between two of them is not seed
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.scenario import derive_seeds
+from ..experiment.scenario.calibrate import with_values
 from ..model.model import RegulatoryModel
 from ..model.params import Params
 from ..model.states import Phase
@@ -164,7 +164,7 @@ def predict(base: Params, draws: pd.DataFrame, *, statistics: Sequence[str] = ()
     names = tuple(statistics)
     tasks = []
     for i, row in enumerate(draws.to_dict("records") if len(draws.columns) else [{}] * n):
-        params = base.override({k: _cast(base, k, v) for k, v in row.items()}) if row else base
+        params = with_values(base, row) if row else base
         tasks.append((params, seeds[i], names, int(end_month), base.run.start_date, horizon))
     if workers > 1 and n > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
@@ -187,13 +187,6 @@ def predict(base: Params, draws: pd.DataFrame, *, statistics: Sequence[str] = ()
         statistics=pd.DataFrame([r["statistics"] for r in results]),
         forecasts=pd.DataFrame([r["forecasts"] for r in results]),
     )
-
-
-def _cast(base: Params, key: str, value: float) -> object:
-    current = base.get(key)
-    if isinstance(current, int) and not isinstance(current, bool):
-        return round(float(value))
-    return float(value)
 
 
 def heldout_table(pred: Predictive, observations: Sequence[Observation], *,
@@ -292,8 +285,3 @@ def counterfactual_shifts(history: Predictive, others: Mapping[str, Predictive],
                          "p_later": float(np.mean(d > 0)) if d.size else np.nan,
                          "n": int(d.size)})
     return pd.DataFrame(rows)
-
-
-def default_workers() -> int:
-    """One process per CPU."""
-    return os.cpu_count() or 1

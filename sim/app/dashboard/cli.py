@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 
+from ..arguments import int_in
 from . import INSTALL_HINT, missing_extra
 from .source import ENV_SCENARIO, ENV_SET, load_dashboard_scenario
 
@@ -44,16 +45,6 @@ extra: pip install 'regcycle[dashboard]'. Ctrl-C stops the server.
 """
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be in [0, 65535], got {value}")
-    return value
-
-
 def add_dashboard_subcommand(subparsers: argparse._SubParsersAction) -> None:
     """Register ``dashboard`` on the main parser's subparsers."""
     dash = subparsers.add_parser(
@@ -65,7 +56,7 @@ def add_dashboard_subcommand(subparsers: argparse._SubParsersAction) -> None:
                     "parameters.", epilog=EPILOG)
     dash.add_argument("scenario", metavar="SCENARIO", nargs="?", default=None,
                       help="scenario file or name (default: baseline)")
-    dash.add_argument("--port", type=_port, default=DEFAULT_PORT,
+    dash.add_argument("--port", type=int_in(0, 65535), default=DEFAULT_PORT,
                       help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0: any free port)")
     dash.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                       help="override a parameter of the scenario (repeatable)")

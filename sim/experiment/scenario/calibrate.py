@@ -50,8 +50,9 @@ from typing import Any
 
 import numpy as np
 
-from ...model.params import Params, field_for, fmt_number, iter_specs
-from ..problems import COMMAND_LINE, MAX_SEED, MISSING, Checker, closest
+from ...model.params import Params, field_for, fmt_number
+from ..problems import COMMAND_LINE, MAX_SEED, MISSING, Checker
+from ..sweep.checks import sweep_field
 
 __all__ = [
     "CALIBRATE_KEYS",
@@ -181,13 +182,12 @@ def _is_number(f: dataclasses.Field) -> bool:
     return f.type in ("int", "float", int, float)
 
 
-def _numeric_keys() -> list[str]:
-    return [k for k, f, _ in iter_specs() if f.metadata.get("sweepable") and _is_number(f)]
-
-
 def _numeric_field(c: Checker, ckey: str, key: str, value: Any,
                    what: str) -> dataclasses.Field | None:
     """The field of a calibrated or drawn parameter, or None after reporting why it cannot be.
+
+    The parameter must be one a sweep could vary (:func:`sim.experiment.sweep.checks.
+    sweep_field` reports an unknown or structural one) and a number with a range.
 
     Args:
         c: collects the problems.
@@ -196,23 +196,13 @@ def _numeric_field(c: Checker, ckey: str, key: str, value: Any,
         value: the value shown in problems.
         what: ``"a prior"`` or ``"draws"``, for messages.
     """
-    allowed = ("a numeric sweepable parameter: group.name or sectors.<sector>.<name> "
-               "(regcycle show lists them)")
-    try:
-        f = field_for(key)
-    except KeyError:
-        guess = closest(key, _numeric_keys())
-        c.add(ckey, value, allowed,
-              "unknown parameter" + (f", did you mean {guess!r}?" if guess else ""))
-        return None
-    if not f.metadata.get("sweepable", False):
-        c.add(ckey, value, allowed, "not sweepable (a structural choice): write one scenario "
-              "per value instead")
+    f = sweep_field(c, ckey, key, value)
+    if f is None:
         return None
     # every sweepable parameter is a number with a range today; a later one may not be
     if not _is_number(f) or not f.metadata.get("range"):  # pragma: no cover
-        c.add(ckey, value, allowed, f"not a number with an allowed range: it cannot take "
-              f"{what}")
+        c.add(ckey, value, "a numeric sweepable parameter", f"not a number with an allowed "
+              f"range: it cannot take {what}")
         return None
     return f
 
@@ -231,10 +221,18 @@ def _number_in_range(c: Checker, key: str, f: dataclasses.Field, value: Any) -> 
 
 
 def _as_value(f: dataclasses.Field, value: float) -> float | int:
-    """A draw as the parameter holds it: rounded for integers (as the calibration rounds)."""
+    """A prior's or a draw's value as the parameter holds it: rounded for integers."""
     if f.type in ("int", int):
         return round(value)
     return float(value)
+
+
+def with_values(base: Params, values: Mapping[str, float]) -> Params:
+    """``base`` with parameters set to drawn values: what a particle or a draw runs with.
+
+    Priors are continuous, so integer parameters are rounded (as draws are at load).
+    """
+    return base.override({k: _as_value(field_for(k), v) for k, v in values.items()})
 
 
 # --------------------------------------------------------------------------------------------

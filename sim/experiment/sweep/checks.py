@@ -134,7 +134,7 @@ def _sweepable_keys() -> list[str]:
     return [k for k, f, _ in iter_specs() if f.metadata.get("sweepable")]
 
 
-def _sweep_field(c: Checker, ckey: str, key: str, value: Any) -> dataclasses.Field | None:
+def sweep_field(c: Checker, ckey: str, key: str, value: Any) -> dataclasses.Field | None:
     """The field of a swept key, or None after reporting an unknown or fixed parameter."""
     try:
         f = field_for(key)
@@ -169,7 +169,7 @@ def _points(c: Checker, points: Any) -> Points | None:
             continue
         values = []
         for key, value in flatten_sweep(point, leaf_tables=False):
-            f = _sweep_field(c, f"{base}.{key}", key, value)
+            f = sweep_field(c, f"{base}.{key}", key, value)
             if f is None or not c.param(f, value, f"{base}.{key}"):
                 ok = False
                 continue
@@ -191,7 +191,7 @@ def _axis(c: Checker, design: Design | None, key: str, spec: Any) -> Axis | None
     entry can be checked.
     """
     ckey = f"sweep.parameters.{key}"
-    f = _sweep_field(c, ckey, key, spec)
+    f = sweep_field(c, ckey, key, spec)
     if f is None:
         return None
     bare = isinstance(spec, list)  # a bare list is the axis's values
